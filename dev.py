@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""The project's two entry points, with nothing but Python 3.11+ needed beforehand.
+
+    python3 dev.py lab    set up .venv and open JupyterLab on notebooks/ (sandbox mode)
+    python3 dev.py test   set up .venv and run the whole suite: ruff, mypy, pytest, nbval
+
+Both create (or refresh) a virtual environment in .venv, so nothing depends on packages
+installed by hand. The environment is rebuilt only when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".stripe-nb-agent-stamp"
+EXTRAS = "dev,embeddings"
+
+
+def _say(msg: str) -> None:
+    print(f"[dev.py] {msg}", flush=True)
+
+
+def _run(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> int:
+    return subprocess.call([os.fspath(a) for a in args], cwd=ROOT, env=env)
+
+
+def _wanted_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(EXTRAS.encode())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def setup() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"stripe-nb-agent needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    wanted = _wanted_stamp()
+    if PY.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PY.exists():
+        _say(f"creating a virtual environment in {VENV.relative_to(ROOT)}/")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    _say("installing stripe-nb-agent and its development tools (first run takes a minute or two)")
+    pip = [PY, "-m", "pip", "--disable-pip-version-check", "-q"]
+    if _run(*pip, "install", "--upgrade", "pip") != 0:
+        sys.exit("pip could not upgrade itself; see the messages above.")
+    if _run(*pip, "install", "-e", f".[{EXTRAS}]") != 0:
+        sys.exit("Installing the package failed; see pip's messages above.")
+    STAMP.write_text(wanted)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    env.update(extra)
+    return env
+
+
+def lab(args: list[str]) -> int:
+    setup()
+    # Sandbox by default: the notebooks run with no keys. Set STRIPE_NB_AGENT_MODE=auto to go live.
+    env = _env()
+    env.setdefault("STRIPE_NB_AGENT_MODE", "sandbox")
+    _say(f"opening JupyterLab on notebooks/ (mode: {env['STRIPE_NB_AGENT_MODE']})")
+    return _run(PY, "-m", "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *args, env=env)
+
+
+def test(args: list[str]) -> int:
+    setup()
+    # The suite always runs on the sandbox, never against live services, whatever keys are set.
+    env = _env(STRIPE_NB_AGENT_MODE="sandbox", PYTHONDONTWRITEBYTECODE="1")
+    steps: list[tuple[str, list[str | os.PathLike[str]]]] = [
+        ("ruff check", [PY, "-m", "ruff", "check", "."]),
+        ("ruff format --check", [PY, "-m", "ruff", "format", "--check", "."]),
+        ("mypy (strict, package)", [PY, "-m", "mypy"]),
+    ]
+    for name, cmd in steps:
+        _say(name)
+        if _run(*cmd, env=env) != 0:
+            _say(f"FAILED: {name}")
+            return 1
+    _say("pytest")
+    code = _run(PY, "-m", "pytest", *args, env=env)
+    if code == 5:
+        _say("FAILED: pytest collected no tests")
+        return 1
+    return code
+
+
+def main(argv: list[str]) -> int:
+    commands = {"lab": lab, "test": test}
+    if not argv or argv[0] not in commands:
+        print(__doc__)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,359 @@
+"""Settings, key resolution, the live-key guard and redaction.
+
+Resolution order for every value: explicit argument, then the process environment, then a
+``.env`` file (only when asked: ``dotenv=True`` or a path; the magic asks when it loads), then the
+sandbox. Nothing is read at import time.
+
+Redaction is one function, :func:`redact`, applied wherever text leaves the library: display,
+logs, exception messages, transcripts. It masks anything shaped like a Stripe key or webhook
+secret, bearer tokens and API-key headers or parameters, and every secret value this process has
+resolved (DAT1 keys have no recognisable shape, so they are masked by value).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from stripe_nb_agent.errors import ConfigError, LiveKeyRefusedError, MissingKeyError
+
+__all__ = [
+    "DEFAULT_DAT1_ROOT",
+    "DEFAULT_STRIPE_MCP_URL",
+    "Mode",
+    "Secret",
+    "ServiceStatus",
+    "Settings",
+    "Status",
+    "key_hint",
+    "redact",
+    "register_secret",
+    "resolve_settings",
+]
+
+Mode = Literal["auto", "sandbox", "live"]
+ServiceMode = Literal["sandbox", "live"]
+
+DEFAULT_DAT1_ROOT = "https://api.dat1.co/api/v1"
+DEFAULT_STRIPE_MCP_URL = "https://mcp.stripe.com"
+
+ENV_MODE = "STRIPE_NB_AGENT_MODE"
+ENV_DAT1_KEY = "DAT1_API_KEY"
+ENV_STRIPE_KEY = "STRIPE_SECRET_KEY"
+ENV_STRIPE_ACCOUNT = "STRIPE_ACCOUNT"
+ENV_DAT1_ROOT = "DAT1_API_ROOT"
+ENV_STRIPE_MCP_URL = "STRIPE_MCP_URL"
+
+_MODES: tuple[Mode, ...] = ("auto", "sandbox", "live")
+
+# ---------------------------------------------------------------------------------------------
+# Redaction
+# ---------------------------------------------------------------------------------------------
+
+_STRIPE_KEY = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)([A-Za-z0-9]{6,})")
+# The value after a credential-carrying header or parameter, whatever its shape.
+_CREDENTIAL_FIELD = re.compile(
+    r"(?i)(\bBearer\s+|\bBasic\s+|x-api-key[\"']?\s*[:=]\s*[\"']?|"
+    r"\b(?:api[_-]?key|access[_-]?token|token|secret|password|authorization)[\"']?\s*[:=]\s*[\"']?)"
+    r"([A-Za-z0-9._~+/=-]{8,})"
+)
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_secrets_pattern: re.Pattern[str] | None = None
+
+
+def key_hint(key: str | None) -> str:
+    """A short, safe hint of a key: ``sk_test_…a1b2``; never more than the last four characters."""
+    if not key:
+        return "(none)"
+    match = _STRIPE_KEY.match(key)
+    if match:
+        return f"{match.group(1)}…{key[-4:]}"
+    return f"…{key[-4:]}" if len(key) >= 12 else "…"
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this exact value in everything :func:`redact` sees from now on (for shapeless keys)."""
+    global _secrets_pattern
+    if not value or len(value) < 8:
+        return
+    with _secrets_lock:
+        if value in _secrets:
+            return
+        _secrets.add(value)
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _secrets_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def redact(text: str) -> str:
+    """Mask every key-shaped or known secret in ``text``, keeping a hint (``sk_test_…a1b2``)."""
+    if not text:
+        return text
+    pattern = _secrets_pattern
+    if pattern is not None:
+        text = pattern.sub(lambda m: key_hint(m.group(0)), text)
+    text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
+    return _CREDENTIAL_FIELD.sub(_mask_field, text)
+
+
+def _mask_field(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if "…" in value or value.startswith(("sk_", "rk_", "pk_", "whsec_")):
+        return match.group(0)
+    return f"{match.group(1)}…{value[-4:]}"
+
+
+class Secret:
+    """A secret value whose ``repr``/``str`` never shows it; call :meth:`reveal` at the wire."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        register_secret(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def hint(self) -> str:
+        return key_hint(self._value)
+
+    def __repr__(self) -> str:
+        return f"Secret({self.hint!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """Where one service's calls go. ``key`` is a redacted hint only."""
+
+    service: str
+    mode: ServiceMode
+    endpoint: str
+    key: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Per-service status, printable anywhere (plain text and HTML)."""
+
+    services: tuple[ServiceStatus, ...]
+
+    def __str__(self) -> str:
+        rows = [("service", "mode", "endpoint", "key", "note")]
+        rows += [(s.service, s.mode, s.endpoint, s.key, s.note) for s in self.services]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "".join(f"<th>{h}</th>" for h in ("service", "mode", "endpoint", "key", "note"))
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{escape(v)}</td>" for v in (s.service, s.mode.upper(), s.endpoint, s.key, s.note)
+            )
+            + "</tr>"
+            for s in self.services
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :func:`resolve_settings`; keys are :class:`Secret`."""
+
+    mode: Mode = "auto"
+    dat1_api_key: Secret | None = None
+    stripe_secret_key: Secret | None = None
+    stripe_account: str | None = None
+    allow_live: bool = False
+    dat1_root: str = DEFAULT_DAT1_ROOT
+    stripe_mcp_url: str = DEFAULT_STRIPE_MCP_URL
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model_mode(self) -> ServiceMode:
+        """Whether chat goes to DAT1 (live) or the local sandbox model server."""
+        return _service_mode(self.mode, self.dat1_api_key)
+
+    @property
+    def stripe_mode(self) -> ServiceMode:
+        """Whether tools go to Stripe's MCP server (live) or the Stripe sandbox."""
+        return _service_mode(self.mode, self.stripe_secret_key)
+
+    @property
+    def stripe_livemode_key(self) -> bool:
+        """True when the Stripe key is a live-mode key (``sk_live_``/``rk_live_``)."""
+        key = self.stripe_secret_key.reveal() if self.stripe_secret_key else ""
+        return key.startswith(("sk_live_", "rk_live_"))
+
+    def status(self) -> Status:
+        model = (
+            ServiceStatus("model (DAT1)", "live", self.dat1_root, _hint(self.dat1_api_key))
+            if self.model_mode == "live"
+            else ServiceStatus(
+                "model (DAT1)",
+                "sandbox",
+                "local sandbox model server",
+                "(none needed)",
+                "rule-based stand-in, not a language model",
+            )
+        )
+        if self.stripe_mode == "live":
+            note = "LIVE MODE: real money" if self.stripe_livemode_key else "test mode"
+            if self.stripe_account:
+                note += f"; acting for {self.stripe_account}"
+            stripe = ServiceStatus(
+                "Stripe (MCP)", "live", self.stripe_mcp_url, _hint(self.stripe_secret_key), note
+            )
+        else:
+            stripe = ServiceStatus(
+                "Stripe (MCP)", "sandbox", "in-process Stripe sandbox", "(none needed)", "offline, fake data"
+            )
+        return Status((model, stripe))
+
+
+def _hint(secret: Secret | None) -> str:
+    return secret.hint if secret else "(none)"
+
+
+def _service_mode(mode: Mode, key: Secret | None) -> ServiceMode:
+    if mode == "sandbox":
+        return "sandbox"
+    if mode == "live":
+        return "live"
+    return "live" if key is not None else "sandbox"
+
+
+def _load_dotenv(dotenv: bool | str | os.PathLike[str]) -> dict[str, str]:
+    if dotenv is False:
+        return {}
+    from dotenv import dotenv_values, find_dotenv
+
+    path = find_dotenv(usecwd=True) if dotenv is True else os.fspath(dotenv)
+    if not path:
+        return {}
+    if dotenv is not True and not Path(path).is_file():
+        raise ConfigError(f"No .env file at {path}: check the path, or pass dotenv=True to search upwards.")
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def resolve_settings(
+    *,
+    dat1_api_key: str | None = None,
+    stripe_secret_key: str | None = None,
+    stripe_account: str | None = None,
+    mode: str | None = None,
+    allow_live: bool = False,
+    dotenv: bool | str | os.PathLike[str] = False,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings: argument, then environment, then ``.env`` (when asked), then sandbox.
+
+    Raises :class:`ConfigError` subclasses with the fix in the message: an unknown mode, a
+    publishable key where a secret one belongs, a live Stripe key without ``allow_live=True``, or
+    ``mode="live"`` with a key missing.
+    """
+    env = os.environ if environ is None else environ
+    file_values = _load_dotenv(dotenv)
+    sources: dict[str, str] = {}
+
+    def pick(name: str, explicit: str | None) -> str | None:
+        if explicit:
+            sources[name] = "argument"
+            return explicit
+        if env.get(name):
+            sources[name] = "environment"
+            return env[name]
+        if file_values.get(name):
+            sources[name] = ".env"
+            return file_values[name]
+        return None
+
+    raw_mode = (pick(ENV_MODE, mode) or "auto").strip().lower()
+    if raw_mode not in _MODES:
+        raise ConfigError(
+            f"Unknown mode {raw_mode!r} in {ENV_MODE}: use 'auto' (live where a key is set), "
+            "'sandbox' (offline, no keys) or 'live'."
+        )
+    resolved_mode: Mode = raw_mode  # type: ignore[assignment]  # checked against _MODES above
+
+    dat1 = pick(ENV_DAT1_KEY, dat1_api_key)
+    stripe = pick(ENV_STRIPE_KEY, stripe_secret_key)
+    account = pick(ENV_STRIPE_ACCOUNT, stripe_account)
+    dat1_root = (pick(ENV_DAT1_ROOT, None) or DEFAULT_DAT1_ROOT).rstrip("/")
+    mcp_url = pick(ENV_STRIPE_MCP_URL, None) or DEFAULT_STRIPE_MCP_URL
+
+    dat1_secret = Secret(dat1.strip()) if dat1 else None
+    stripe_secret = Secret(stripe.strip()) if stripe else None
+    settings = Settings(
+        mode=resolved_mode,
+        dat1_api_key=dat1_secret,
+        stripe_secret_key=stripe_secret,
+        stripe_account=account.strip() if account else None,
+        allow_live=allow_live,
+        dat1_root=dat1_root,
+        stripe_mcp_url=mcp_url,
+        sources=sources,
+    )
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.mode == "live":
+        if settings.dat1_api_key is None:
+            raise MissingKeyError(
+                f"Mode is 'live' but {ENV_DAT1_KEY} is not set. Get a key from your DAT1 dashboard "
+                f"(https://dat1.co), set {ENV_DAT1_KEY} in the environment or a .env file, or use "
+                f"{ENV_MODE}=sandbox to run offline without keys."
+            )
+        if settings.stripe_secret_key is None:
+            raise MissingKeyError(
+                f"Mode is 'live' but {ENV_STRIPE_KEY} is not set. Create a test-mode secret key or a "
+                f"restricted key at https://dashboard.stripe.com/test/apikeys, set {ENV_STRIPE_KEY}, "
+                f"or use {ENV_MODE}=sandbox to run offline without keys."
+            )
+    if settings.stripe_mode != "live" or settings.stripe_secret_key is None:
+        return
+    key = settings.stripe_secret_key.reveal()
+    if key.startswith("pk_"):
+        raise ConfigError(
+            f"{ENV_STRIPE_KEY} holds a publishable key ({key_hint(key)}), which cannot call the API. "
+            "Use a test-mode secret key (sk_test_…) or a restricted key (rk_test_…)."
+        )
+    if not key.startswith(("sk_", "rk_")):
+        raise ConfigError(
+            f"{ENV_STRIPE_KEY} does not look like a Stripe secret or restricted key ({key_hint(key)}). "
+            "Copy it from https://dashboard.stripe.com/test/apikeys; it starts with sk_test_ or rk_test_."
+        )
+    if settings.stripe_livemode_key and not settings.allow_live:
+        raise LiveKeyRefusedError(
+            f"Refusing the live-mode Stripe key {key_hint(key)}: the agent would move real money. "
+            "Use a test-mode key (sk_test_… or rk_test_…), or pass allow_live=True explicitly if you "
+            "really mean it (write calls then wait for your approval)."
+        )
