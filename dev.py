@@ -41,8 +41,6 @@ def _wanted_stamp() -> str:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 11):
-        sys.exit(f"stripe-nb-agent needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     wanted = _wanted_stamp()
     if PY.exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return

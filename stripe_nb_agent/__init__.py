@@ -1,8 +1,8 @@
 """stripe-nb-agent: work with Stripe through an AI agent from inside Jupyter.
 
-    %load_ext stripe_nb_agent        the %%stripe_agent magic
-    stripe_nb_agent.chat()           the chat widget
-    stripe_nb_agent.status()         where calls go (sandbox or live), keys shown as hints only
+%load_ext stripe_nb_agent        the %%stripe_agent magic
+stripe_nb_agent.chat()           the chat widget
+stripe_nb_agent.status()         where calls go (sandbox or live), keys shown as hints only
 """
 
 from __future__ import annotations

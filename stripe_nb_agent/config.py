@@ -173,9 +173,7 @@ class Status:
         head = "".join(f"<th>{h}</th>" for h in ("service", "mode", "endpoint", "key", "note"))
         body = "".join(
             "<tr>"
-            + "".join(
-                f"<td>{escape(v)}</td>" for v in (s.service, s.mode.upper(), s.endpoint, s.key, s.note)
-            )
+            + "".join(f"<td>{escape(v)}</td>" for v in (s.service, s.mode.upper(), s.endpoint, s.key, s.note))
             + "</tr>"
             for s in self.services
         )
@@ -300,7 +298,7 @@ def resolve_settings(
             f"Unknown mode {raw_mode!r} in {ENV_MODE}: use 'auto' (live where a key is set), "
             "'sandbox' (offline, no keys) or 'live'."
         )
-    resolved_mode: Mode = raw_mode  # type: ignore[assignment]  # checked against _MODES above
+    resolved_mode: Mode = raw_mode
 
     dat1 = pick(ENV_DAT1_KEY, dat1_api_key)
     stripe = pick(ENV_STRIPE_KEY, stripe_secret_key)

@@ -108,7 +108,11 @@ class ToolCall:
     arguments: str
 
     def to_payload(self) -> ToolCallPayload:
-        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
 
 
 @dataclass(frozen=True)
