@@ -1,0 +1,542 @@
+"""One turn of the chat-and-tools loop, as a stream of typed events.
+
+    stream the model ──► tool calls? ──no──► final answer
+          ▲                  │yes
+          └── tool messages ◄┴─ run the round's calls concurrently (approval first under "confirm")
+
+The turn's body runs in its own task and pushes events into a queue the consumer iterates, so a
+cancel (a Stop click, a kernel interrupt) is an ordinary ``task.cancel()`` whose handler repairs the
+conversation and still delivers a final :class:`TurnFinished`. Whatever happens, the conversation
+stays one the model can be sent again: every assistant tool call gets a tool message, and a write
+that was already sent is reported as such, never forgotten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from stripe_nb_agent.agent.conversation import Conversation, TurnRecord
+from stripe_nb_agent.agent.events import (
+    AgentEvent,
+    Approval,
+    Notice,
+    RoundFinished,
+    StopReason,
+    ToolCallAwaitingApproval,
+    ToolCallFinished,
+    ToolCallRecord,
+    ToolCallStarted,
+    TurnFinished,
+    TurnMetrics,
+    TurnResult,
+    TurnStarted,
+)
+from stripe_nb_agent.errors import StreamInterruptedError, StripeNbAgentError, UsageError
+from stripe_nb_agent.llm.types import (
+    AssistantMessage,
+    ChatResponse,
+    Completed,
+    Message,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolMessage,
+    UserMessage,
+)
+from stripe_nb_agent.tools.types import (
+    POLICIES,
+    OpenAITool,
+    Policy,
+    ToolClientProtocol,
+    ToolKind,
+    ToolResult,
+    ToolSpec,
+)
+
+__all__ = ["ChatModel", "Turn", "TurnOptions", "openai_tool"]
+
+DEFAULT_MAX_ROUNDS = 10
+
+
+class ChatModel(Protocol):
+    """What a turn needs from a model client (llm.client.ChatClient satisfies it)."""
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[OpenAITool] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[StreamEvent]: ...
+
+
+@dataclass(frozen=True)
+class TurnOptions:
+    model_name: str = ""
+    policy: Policy = "auto"
+    use_tools: bool = True
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.policy not in POLICIES:
+            raise UsageError(f"Unknown policy {self.policy!r}: use one of {', '.join(POLICIES)}.")
+        if self.max_rounds < 1:
+            raise UsageError(f"max_rounds must be at least 1 (got {self.max_rounds}).")
+
+
+def openai_tool(spec: ToolSpec) -> OpenAITool:
+    """Fallback MCP -> OpenAI conversion; the tool client's converter is preferred when present."""
+    return {
+        "type": "function",
+        "function": {
+            "name": spec.name,
+            "description": spec.description or f"Tool {spec.name} ({spec.kind})",
+            "parameters": spec.input_schema or {"type": "object", "properties": {}},
+        },
+    }
+
+
+_CallState = Literal["pending", "awaiting", "running", "done"]
+
+
+@dataclass
+class _Call:
+    call: ToolCall
+    spec: ToolSpec | None
+    arguments: Any
+    state: _CallState = "pending"
+    result: ToolResult | None = None
+
+    @property
+    def kind(self) -> ToolKind:
+        return self.spec.kind if self.spec else "write"
+
+
+@dataclass
+class _Stats:
+    started: float
+    rounds: int = 0
+    ttft: float | None = None
+    completion_tokens: int = 0
+    generation_s: float = 0.0
+    tool_time_s: float = 0.0
+    tool_latencies: list[tuple[str, float]] = field(default_factory=list)
+
+
+_DONE = object()
+
+
+class Turn:
+    """A running turn: iterate it for events; :meth:`cancel` from any thread stops it cleanly.
+
+    Build it with :meth:`start` inside the event loop that will run it.
+    """
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        prompt: str,
+        *,
+        model: ChatModel,
+        tools: ToolClientProtocol | None,
+        options: TurnOptions,
+        turn_id: int = 0,
+        openai_converter: Callable[[Sequence[ToolSpec]], list[OpenAITool]] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not prompt.strip():
+            raise UsageError("The request is empty: write what you want the agent to do.")
+        self.conversation = conversation
+        self.prompt = prompt
+        self.options = options
+        self.turn_id = turn_id
+        self._model = model
+        self._tools = tools
+        self._convert = openai_converter or (lambda specs: [openai_tool(s) for s in specs])
+        self._clock = clock
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._approvals: dict[str, Approval] = {}
+        self.result: TurnResult | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._records: list[ToolCallRecord] = []
+        self._messages_before = 0
+        self._round_text: list[str] = []
+
+    # --- control --------------------------------------------------------------------------
+
+    def start(self) -> Turn:
+        """Claim the conversation and start the body task on the running loop."""
+        self.conversation.acquire()
+        try:
+            self._loop = asyncio.get_running_loop()
+            self._task = self._loop.create_task(self._body(), name=f"stripe-nb-agent-turn-{self.turn_id}")
+        except BaseException:
+            self.conversation.release()
+            raise
+        return self
+
+    def cancel(self) -> None:
+        """Stop the turn (thread-safe). Held approvals are declined; the turn still finishes."""
+        for approval in list(self._approvals.values()):
+            approval.decline()
+        loop, task = self._loop, self._task
+        if loop is None or task is None or task.done():
+            return
+        if loop.is_closed():
+            return
+        loop.call_soon_threadsafe(task.cancel)
+
+    @property
+    def pending_approvals(self) -> list[Approval]:
+        return [a for a in self._approvals.values() if a.decision is None]
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    async def wait(self) -> TurnResult:
+        """Drain the events and return the result."""
+        async for _ in self:
+            pass
+        assert self.result is not None
+        return self.result
+
+    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        return self._events()
+
+    async def _events(self) -> AsyncIterator[AgentEvent]:
+        if self._task is None:
+            self.start()
+        while True:
+            item = await self._queue.get()
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]  # only AgentEvents and _DONE are ever queued
+
+    def _emit(self, event: AgentEvent) -> None:
+        self._queue.put_nowait(event)
+
+    # --- the body -------------------------------------------------------------------------
+
+    async def _body(self) -> None:
+        stats = _Stats(started=self._clock())
+        convo = self.conversation
+        self._messages_before = len(convo.messages)
+        user: UserMessage = {"role": "user", "content": self.prompt}
+        convo.messages.append(user)
+        stop: StopReason = "complete"
+        error: str | None = None
+        pending: list[_Call] = []
+        try:
+            self._emit(TurnStarted(self.turn_id, self.options.model_name, self.options.policy))
+            specs, offered = await self._catalogue()
+            while True:
+                if stats.rounds >= self.options.max_rounds:
+                    stop = "max_rounds"
+                    self._finish_text(
+                        f"\n\nI stopped after {self.options.max_rounds} rounds of tool calls without "
+                        "reaching a final answer. Ask again more specifically, or raise the limit "
+                        "(--max-rounds N)."
+                    )
+                    break
+                stats.rounds += 1
+                response = await self._stream_round(offered, stats)
+                convo.messages.append(response.to_message())
+                if not response.wants_tools:
+                    break
+                pending = [self._prepare(call, specs) for call in response.tool_calls]
+                await self._run_round(pending, stats)
+                pending = []
+                self._emit(RoundFinished(stats.rounds, len(response.tool_calls)))
+        except asyncio.CancelledError:
+            stop = "cancelled"
+            self._repair(pending, cancelled=True, round_no=stats.rounds)
+            self._after_cancel()
+        except StripeNbAgentError as exc:
+            stop, error = "error", exc.message
+            self._repair(pending, cancelled=False, round_no=stats.rounds)
+            self._after_error(exc)
+        except Exception as exc:  # a bug or a foreign error: the turn ends, the conversation stays sane
+            stop, error = "error", f"{type(exc).__name__}: {exc}"
+            self._repair(pending, cancelled=False, round_no=stats.rounds)
+            self._after_error(exc)
+        finally:
+            self._finalise(stats, stop, error)
+
+    async def _catalogue(self) -> tuple[dict[str, ToolSpec], list[OpenAITool] | None]:
+        if self._tools is None or not self.options.use_tools:
+            return {}, None
+        specs = list(await self._tools.list_tools())
+        warning = getattr(self._tools, "catalog_warning", None)
+        if isinstance(warning, str) and warning:
+            self._emit(Notice("warning", warning))
+        by_name = {s.name: s for s in specs}
+        offered = [s for s in specs if self.options.policy != "read-only" or s.kind == "read"]
+        return by_name, (self._convert(offered) if offered else None)
+
+    async def _stream_round(self, offered: list[OpenAITool] | None, stats: _Stats) -> ChatResponse:
+        response: ChatResponse | None = None
+        round_text: list[str] = []
+        self._round_text = round_text
+        async for event in self._model.stream(
+            self.conversation.model_messages(),
+            tools=offered,
+            temperature=self.options.temperature,
+            max_tokens=self.options.max_tokens,
+        ):
+            if isinstance(event, TextDelta | ReasoningDelta) and stats.ttft is None:
+                stats.ttft = self._clock() - stats.started
+            if isinstance(event, TextDelta):
+                self._text.append(event.text)
+                round_text.append(event.text)
+                self._emit(event)
+            elif isinstance(event, ReasoningDelta):
+                self._reasoning.append(event.text)
+                self._emit(event)
+            elif isinstance(event, Completed):
+                response = event.response
+        if response is None:
+            raise StreamInterruptedError(
+                "The model's stream ended without a final chunk. Try again; if it keeps happening, "
+                "check the endpoint.",
+                partial_text="".join(round_text),
+            )
+        metrics = response.metrics
+        stats.completion_tokens += metrics.completion_tokens
+        # Generation time excludes the wait for the first token (prompt processing, cold starts).
+        stats.generation_s += max(metrics.total_time - (metrics.time_to_first_token or 0.0), 0.0)
+        if response.tool_calls and round_text:
+            # Text that came with tool calls belongs to the answer, separated from what follows.
+            self._text.append("\n\n")
+        return response
+
+    def _prepare(self, call: ToolCall, specs: dict[str, ToolSpec]) -> _Call:
+        arguments: Any
+        try:
+            arguments = json.loads(call.arguments) if call.arguments.strip() else {}
+        except json.JSONDecodeError:
+            arguments = call.arguments
+        return _Call(call=call, spec=specs.get(call.name), arguments=arguments)
+
+    async def _run_round(self, calls: list[_Call], stats: _Stats) -> None:
+        started = self._clock()
+        for item in calls:
+            self._emit(ToolCallStarted(item.call.id, item.call.name, item.arguments, item.kind, stats.rounds))
+        # Results go back in call order (the tool messages below); events arrive as calls finish.
+        # _run_call never raises except on cancellation, which gather passes on to every call.
+        await asyncio.gather(*(self._run_call(item) for item in calls))
+        stats.tool_time_s += self._clock() - started
+        for item in calls:
+            assert item.result is not None
+            stats.tool_latencies.append((item.call.name, item.result.latency_s))
+            self._append_tool_message(item)
+            self._records.append(
+                ToolCallRecord(
+                    item.call.id, item.call.name, item.arguments, item.kind, item.result, stats.rounds
+                )
+            )
+
+    async def _run_call(self, item: _Call) -> None:
+        name = item.call.name
+        if item.spec is not None and self.options.policy == "read-only" and item.kind == "write":
+            item.result = ToolResult(
+                name,
+                ok=False,
+                error=f"{name} is a write tool and the policy is read-only, so it was not run. Tell the "
+                "user what you would have done instead.",
+                kind="write",
+                sent=False,
+                error_kind="policy",
+            )
+        elif item.spec is not None and self.options.policy == "confirm" and item.kind == "write":
+            approval = Approval(item.call.id, name, item.arguments)
+            self._approvals[item.call.id] = approval
+            item.state = "awaiting"
+            self._emit(ToolCallAwaitingApproval(item.call.id, name, item.arguments, item.kind, approval))
+            decision = await approval.wait()
+            if decision == "decline":
+                item.result = ToolResult(
+                    name,
+                    ok=False,
+                    error=f"The user declined this {name} call; it was not run. Do not retry it unless the "
+                    "user asks again.",
+                    kind="write",
+                    sent=False,
+                    error_kind="declined",
+                )
+        if item.result is None:
+            item.state = "running"
+            assert self._tools is not None or item.spec is None
+            if self._tools is None:
+                item.result = ToolResult(
+                    name, ok=False, error="No tools are connected in this conversation.", sent=False,
+                    error_kind="unknown_tool",
+                )  # fmt: skip
+            else:
+                item.result = await self._call(item)
+        item.state = "done"
+        self._emit(ToolCallFinished(item.call.id, name, item.arguments, item.result))
+
+    async def _call(self, item: _Call) -> ToolResult:
+        assert self._tools is not None
+        started = self._clock()
+        try:
+            return await self._tools.call_tool(item.call.name, item.arguments)
+        except StripeNbAgentError as exc:
+            reason = exc.message
+        except Exception as exc:  # the tool client's own bug must not kill the turn either
+            reason = f"{type(exc).__name__}: {exc}"
+        unknown = (
+            " The request may have reached the server: check before retrying." if item.kind == "write" else ""
+        )
+        return ToolResult(
+            item.call.name,
+            ok=False,
+            error=f"The tool call failed: {reason}.{unknown}",
+            latency_s=self._clock() - started,
+            kind=item.kind,
+            sent=item.kind == "write",
+            error_kind="transport",
+        )
+
+    def _append_tool_message(self, item: _Call) -> None:
+        assert item.result is not None
+        message: ToolMessage = {
+            "role": "tool",
+            "tool_call_id": item.call.id,
+            "name": item.call.name,
+            "content": item.result.for_model(),
+        }
+        self.conversation.messages.append(message)
+
+    # --- repair after errors and cancellation ----------------------------------------------
+
+    def _repair(self, pending: list[_Call], *, cancelled: bool, round_no: int) -> None:
+        """Give every tool call of the interrupted round its tool message and record."""
+        for item in pending:
+            if item.result is None or item.state != "done":
+                item.result = self._interrupted_result(item, cancelled=cancelled)
+                self._emit(ToolCallFinished(item.call.id, item.call.name, item.arguments, item.result))
+            self._append_tool_message(item)
+            self._records.append(
+                ToolCallRecord(item.call.id, item.call.name, item.arguments, item.kind, item.result, round_no)
+            )
+
+    def _interrupted_result(self, item: _Call, *, cancelled: bool) -> ToolResult:
+        why = "the turn was stopped" if cancelled else "the turn failed"
+        if item.state == "running" and item.kind == "write":
+            return ToolResult(
+                item.call.name,
+                ok=False,
+                error=f"{why} while this write was in flight: the request was sent and its outcome is "
+                "UNKNOWN. Check the account before retrying (a retried refund is a second refund).",
+                kind=item.kind,
+                sent=True,
+                error_kind="cancelled",
+            )
+        sent = item.state == "running"
+        return ToolResult(
+            item.call.name,
+            ok=False,
+            error=f"Not completed: {why} before this call finished"
+            + (" (it was a read; nothing changed)." if sent else " (it was never sent)."),
+            kind=item.kind,
+            sent=sent,
+            error_kind="cancelled",
+        )
+
+    def _after_cancel(self) -> None:
+        convo = self.conversation
+        partial = "".join(self._round_text)
+        last = convo.messages[-1]
+        if last["role"] == "user" and not partial:
+            # Stopped before anything came back: the turn never happened, as far as the model knows.
+            convo.messages.pop()
+        elif last["role"] != "assistant" or "tool_calls" in last:
+            stopped: AssistantMessage = {
+                "role": "assistant",
+                "content": (partial + " " if partial else "") + "[stopped by the user]",
+            }
+            convo.messages.append(stopped)
+
+    def _after_error(self, exc: BaseException) -> None:
+        convo = self.conversation
+        if len(convo.messages) == self._messages_before + 1:
+            # Nothing happened beyond our user message: take it back, the turn can simply be retried.
+            convo.messages.pop()
+            return
+        partial = getattr(exc, "partial_text", "") or ""
+        note: AssistantMessage = {
+            "role": "assistant",
+            "content": (partial + "\n\n" if partial else "") + "[this turn failed before its final answer]",
+        }
+        if convo.messages[-1]["role"] != "assistant" or "tool_calls" in convo.messages[-1]:
+            convo.messages.append(note)
+
+    def _finish_text(self, text: str) -> None:
+        self._text.append(text)
+        self._emit(TextDelta(text))
+        message: AssistantMessage = {"role": "assistant", "content": text.strip()}
+        self.conversation.messages.append(message)
+
+    def _finalise(self, stats: _Stats, stop: StopReason, error: str | None) -> None:
+        convo = self.conversation
+        if stop == "complete":
+            # Reasoning went back to the model only during the tool exchange; the answer closes it.
+            for message in convo.messages[self._messages_before :]:
+                if message["role"] == "assistant" and "reasoning_content" in message:
+                    del message["reasoning_content"]
+        total = self._clock() - stats.started
+        tokens_per_s = stats.completion_tokens / stats.generation_s if stats.generation_s > 0 else None
+        metrics = TurnMetrics(
+            model=self.options.model_name,
+            rounds=stats.rounds,
+            time_to_first_token=stats.ttft,
+            tokens_per_second=tokens_per_s,
+            completion_tokens=stats.completion_tokens,
+            tool_time_s=stats.tool_time_s,
+            tool_latencies=tuple(stats.tool_latencies),
+            total_s=total,
+        )
+        result = TurnResult(
+            prompt=self.prompt,
+            text="".join(self._text).strip(),
+            reasoning="".join(self._reasoning),
+            tool_calls=tuple(self._records),
+            metrics=metrics,
+            stop_reason=stop,
+            error=error,
+        )
+        self.result = result
+        convo.turns.append(
+            TurnRecord(
+                prompt=self.prompt,
+                text=result.text,
+                model=self.options.model_name,
+                stop_reason=stop,
+                rounds=stats.rounds,
+                tool_calls=tuple(r.name for r in self._records),
+                time_to_first_token=stats.ttft,
+                tokens_per_second=tokens_per_s,
+                tool_time_s=stats.tool_time_s,
+                total_s=total,
+                error=error,
+            )
+        )
+        convo.release()
+        if error:
+            self._emit(Notice("error", error))
+        self._emit(TurnFinished(result))
+        self._queue.put_nowait(_DONE)
