@@ -1,0 +1,311 @@
+"""The Agent: what a notebook keeps for the kernel's life.
+
+It owns the resolved settings, the model clients (one per model name, kept alive), the tool client
+(one MCP session, kept across cells), the sandbox stand-ins when no keys are set, and named
+conversations. Everything async runs on the package's background loop; the synchronous methods here
+are what cells and widgets call.
+
+    agent = Agent()                      # sandbox with no keys, live with them
+    turn = agent.ask("list my last 5 customers")
+    turn.result.text, turn.result.tool_calls
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from stripe_nb_agent._loop import BackgroundLoop, get_loop
+from stripe_nb_agent.agent.conversation import DEFAULT_SYSTEM_PROMPT, Conversation
+from stripe_nb_agent.agent.events import AgentEvent, Approval, TurnResult
+from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
+from stripe_nb_agent.config import Settings, Status, resolve_settings
+from stripe_nb_agent.errors import UsageError
+from stripe_nb_agent.llm.models import ModelRegistry, ModelRow
+from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolSpec
+
+__all__ = ["Agent", "RunningTurn"]
+
+_END = object()
+
+
+class RunningTurn:
+    """A turn seen from synchronous code (a cell): iterate :meth:`events`, resumable across cells.
+
+    Events are pumped from the background loop into a thread-safe queue whether or not anyone is
+    reading, so a turn held for approval in one cell can be resumed by ``%stripe_agent approve`` in
+    the next and its remaining events read there.
+    """
+
+    def __init__(self, turn: Turn, loop: BackgroundLoop) -> None:
+        self.turn = turn
+        self._loop = loop
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._finished = False
+        self._future: concurrent.futures.Future[None] = loop.submit(self._pump())
+
+    async def _pump(self) -> None:
+        try:
+            async for event in self.turn:
+                self._queue.put(event)
+        finally:
+            self._queue.put(_END)
+
+    @property
+    def result(self) -> TurnResult | None:
+        return self.turn.result
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def events(self, *, poll: float = 0.1) -> Iterator[AgentEvent]:
+        """Yield events as they arrive; a KeyboardInterrupt cancels the turn, then drains it."""
+        while not self._finished:
+            try:
+                item = self._queue.get(timeout=poll)
+            except queue.Empty:
+                failure = self._future.exception() if self._future.done() else None
+                if failure is not None:
+                    raise failure from None
+                continue
+            except KeyboardInterrupt:
+                self.cancel()
+                raise
+            if item is _END:
+                self._finished = True
+                return
+            yield item  # type: ignore[misc]  # the pump only queues AgentEvents and _END
+
+    def wait(self, timeout: float | None = None) -> TurnResult:
+        """Drain the remaining events and return the result."""
+        for _ in self.events():
+            pass
+        del timeout
+        assert self.turn.result is not None
+        return self.turn.result
+
+    @property
+    def pending_approvals(self) -> list[Approval]:
+        return self.turn.pending_approvals
+
+    def cancel(self) -> None:
+        self.turn.cancel()
+
+
+class Agent:
+    """Settings, models, tools and conversations for one notebook (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        model: str | None = None,
+        policy: Policy | None = None,
+        tools: ToolClientProtocol | None = None,
+        registry: ModelRegistry | None = None,
+        sandbox_profile: str = "classic",
+        sandbox_db: str | None = None,
+        loop: BackgroundLoop | None = None,
+        system_prompt: str | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else resolve_settings()
+        self.registry = registry if registry is not None else ModelRegistry()
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._clients: dict[str, ChatModel] = {}
+        self._tools = tools
+        self._sandbox_profile = sandbox_profile
+        self._sandbox_db = sandbox_db
+        self._sandbox_store: Any = None
+        self._conversations: dict[str, Conversation] = {}
+        self._turn_ids = 0
+        self.held: RunningTurn | None = None
+        self.model = self.registry.resolve(model).name if model else self.registry.default_name(self.settings)
+        self.policy: Policy = policy if policy is not None else self._default_policy()
+        if self.policy not in POLICIES:
+            raise UsageError(f"Unknown policy {self.policy!r}: use one of {', '.join(POLICIES)}.")
+        self._system_prompt = system_prompt
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> BackgroundLoop:
+        if self._loop is None:
+            self._loop = get_loop()
+        return self._loop
+
+    def _default_policy(self) -> Policy:
+        from stripe_nb_agent.tools.policy import default_policy
+
+        return default_policy(self.settings)
+
+    def _where(self) -> str:
+        if self.settings.stripe_mode == "sandbox":
+            return "an offline Stripe sandbox with fake data (nothing here touches a real account)"
+        if self.settings.stripe_livemode_key:
+            return "a live Stripe account in LIVE mode"
+        return "Stripe in test mode"
+
+    def _sandbox_root(self) -> str:
+        from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+
+        return get_sandbox_model_server().root_url
+
+    def _model_client(self, name: str) -> ChatModel:
+        with self._lock:
+            client = self._clients.get(name)
+            if client is None:
+                client = self.registry.client(name, self.settings, sandbox_root=self._sandbox_root)
+                self._clients[name] = client
+            return client
+
+    @property
+    def sandbox_store(self) -> Any:
+        """The Stripe sandbox's store (None when Stripe is live)."""
+        self._tool_client()
+        return self._sandbox_store
+
+    def _tool_client(self) -> ToolClientProtocol:
+        with self._lock:
+            if self._tools is None:
+                self._tools = self._build_tool_client()
+            return self._tools
+
+    def _build_tool_client(self) -> ToolClientProtocol:
+        from stripe_nb_agent.tools.client import ToolClient
+
+        def sandbox_server() -> Any:
+            from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
+
+            store = StripeStore(path=self._sandbox_db)
+            self._sandbox_store = store
+            return build_stripe_sandbox_server(self._sandbox_profile, store=store)
+
+        # Each turn enforces its own policy (it may differ per request), so the client runs what
+        # the turn lets through.
+        return ToolClient.for_settings(self.settings, sandbox_server_factory=sandbox_server, policy="auto")
+
+    # --- conversations ----------------------------------------------------------------------
+
+    def conversation(self, name: str = "default") -> Conversation:
+        with self._lock:
+            convo = self._conversations.get(name)
+            if convo is None:
+                prompt = self._system_prompt or DEFAULT_SYSTEM_PROMPT.format(where=self._where())
+                convo = Conversation(name=name, system_prompt=prompt)
+                self._conversations[name] = convo
+            return convo
+
+    @property
+    def conversations(self) -> dict[str, Conversation]:
+        return dict(self._conversations)
+
+    def reset(self, name: str = "default") -> Conversation:
+        """Forget a conversation's history (a held turn on it is cancelled first)."""
+        if self.held is not None and self.held.turn.conversation.name == name and not self.held.finished:
+            self.held.cancel()
+            self.held.wait()
+        with self._lock:
+            self._conversations.pop(name, None)
+        return self.conversation(name)
+
+    # --- models and tools -----------------------------------------------------------------
+
+    def use(self, model: str) -> str:
+        """Switch the default model for the next turns; the history is kept."""
+        info = self.registry.resolve(model)
+        self.model = info.name
+        return info.name
+
+    def models(self) -> list[ModelRow]:
+        return self.registry.table(self.settings)
+
+    def status(self) -> Status:
+        return self.settings.status()
+
+    def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
+        client = self._tool_client()
+        return list(self.loop.run(_list_tools(client, refresh)))
+
+    # --- turns ------------------------------------------------------------------------------
+
+    def start(
+        self,
+        prompt: str,
+        *,
+        conversation: str = "default",
+        model: str | None = None,
+        policy: Policy | None = None,
+        use_tools: bool = True,
+        max_rounds: int = 10,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> RunningTurn:
+        """Start a turn on the background loop and return at once."""
+        name = self.registry.resolve(model).name if model else self.model
+        options = TurnOptions(
+            model_name=name,
+            policy=policy or self.policy,
+            use_tools=use_tools,
+            max_rounds=max_rounds,
+            temperature=temperature,
+            max_tokens=max_tokens,
+        )
+        client = self._model_client(name)
+        tools = self._tool_client() if use_tools else None
+        convo = self.conversation(conversation)
+        self._turn_ids += 1
+        turn = self.loop.run(_start_turn(convo, prompt, client, tools, options, self._turn_ids))
+        running = RunningTurn(turn, self.loop)
+        self.held = running
+        return running
+
+    def ask(self, prompt: str, **options: Any) -> TurnResult:
+        """Run one turn to the end (write calls under "confirm" must be approved from elsewhere)."""
+        return self.start(prompt, **options).wait()
+
+    def close(self) -> None:
+        """Close model and tool clients (the sandbox servers stay up for the process)."""
+        clients, self._clients = list(self._clients.values()), {}
+        tools, self._tools = self._tools, None
+        closers: list[Callable[[], Any]] = [c.aclose for c in clients if hasattr(c, "aclose")]
+        if tools is not None and hasattr(tools, "aclose"):
+            closers.append(tools.aclose)
+        if closers:
+            self.loop.run(_close_all(closers))
+
+
+async def _list_tools(client: ToolClientProtocol, refresh: bool) -> Sequence[ToolSpec]:
+    return await client.list_tools(refresh=refresh)
+
+
+async def _start_turn(
+    convo: Conversation,
+    prompt: str,
+    client: ChatModel,
+    tools: ToolClientProtocol | None,
+    options: TurnOptions,
+    turn_id: int,
+) -> Turn:
+    from stripe_nb_agent.tools.convert import openai_tools
+
+    turn = Turn(
+        convo,
+        prompt,
+        model=client,
+        tools=tools,
+        options=options,
+        turn_id=turn_id,
+        openai_converter=openai_tools,
+    )
+    return turn.start()
+
+
+async def _close_all(closers: list[Callable[[], Any]]) -> None:
+    results = await asyncio.gather(*(c() for c in closers), return_exceptions=True)
+    del results

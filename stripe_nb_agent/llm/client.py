@@ -1,0 +1,363 @@
+"""The streaming chat client: one class for DAT1's collection API, DAT1 custom deployments and
+any OpenAI-compatible server (llama-server, Ollama, vLLM, OpenAI).
+
+Bytes go through :class:`~.sse.SSEDecoder` and :class:`~.stream.StreamAssembler`; this module
+adds the network edge: retries before the first byte, three kinds of timeout, and translation
+of every HTTP failure into the package's error tree with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, NoReturn, Self
+
+import anyio
+import httpx2
+
+from stripe_nb_agent.errors import (
+    ModelAuthError,
+    ModelConnectError,
+    ModelHTTPError,
+    ModelTimeoutError,
+    StreamInterruptedError,
+)
+from stripe_nb_agent.llm.endpoint import Endpoint
+from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts, parse_retry_after
+from stripe_nb_agent.llm.sse import SSEDecoder
+from stripe_nb_agent.llm.stream import Clock, StreamAssembler
+from stripe_nb_agent.llm.types import ChatResponse, Completed, Message, StreamEvent
+
+__all__ = ["DEFAULT_MAX_TOKENS", "ChatClient", "Endpoint", "RetryPolicy", "Timeouts"]
+
+# gpt-oss spends part of max_tokens on reasoning; a small budget ends turns mid-thought.
+DEFAULT_MAX_TOKENS = 5000
+_ERROR_BODY_LIMIT = 64 * 1024
+
+
+class ChatClient:
+    """Streams chat completions from one :class:`Endpoint`.
+
+    >>> async with ChatClient(Endpoint.openai("http://127.0.0.1:8080/v1", "local")) as client:
+    ...     async for event in client.stream([{"role": "user", "content": "Hi"}]):
+    ...         ...
+
+    Pass ``http`` to share a client (it is not closed by :meth:`aclose`), or ``transport`` for
+    an ``httpx2.MockTransport``/``ASGITransport``. ``clock`` feeds the metrics only.
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        http: httpx2.AsyncClient | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeouts: Timeouts = Timeouts(),  # noqa: B008 (frozen value)
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if http is not None and transport is not None:
+            raise TypeError("Pass either http= or transport=, not both.")
+        self.endpoint = endpoint
+        self.timeouts = timeouts
+        self.retry = retry
+        self._clock = clock
+        # No read timeout at the httpx level: first-token and idle limits are enforced per read
+        # below, where a timeout can say which phase it hit.
+        self._httpx_timeout = httpx2.Timeout(
+            connect=timeouts.connect, read=None, write=timeouts.connect, pool=timeouts.connect
+        )
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx2.AsyncClient(transport=transport)
+
+    def __repr__(self) -> str:
+        return f"ChatClient({self.endpoint.surface}: {self.endpoint.url})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def complete(
+        self,
+        messages: Sequence[Message] | Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = DEFAULT_MAX_TOKENS,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ChatResponse:
+        """Stream to the end and return the assembled response."""
+        events = self.stream(
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            extra_body=extra_body,
+        )
+        async for event in events:
+            if isinstance(event, Completed):
+                return event.response
+        raise AssertionError("unreachable: stream() always ends with Completed or raises")
+
+    async def stream(
+        self,
+        messages: Sequence[Message] | Sequence[Mapping[str, Any]],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = DEFAULT_MAX_TOKENS,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Yield ``TextDelta``/``ReasoningDelta``/``ToolCallDelta`` as they arrive, then ``Completed``.
+
+        Raises a :class:`~stripe_nb_agent.errors.ModelError` subclass; errors after the first
+        token carry the partial text. Close the iterator (``aclose()``) if you stop early.
+        """
+        body = self.endpoint.body(
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            extra_body=extra_body,
+        )
+        assembler = StreamAssembler(clock=self._clock)
+        response, attempts = await self._open(body)
+        try:
+            if _is_json(response):
+                # A server that ignored stream=true: the whole answer at once, as the same events.
+                for event in await self._read_json(response, assembler):
+                    yield event
+            else:
+                # The SSE read loop lives inline: a nested async generator would add a hop per token.
+                decoder = SSEDecoder()
+                reads = response.aiter_bytes()
+                first_token_deadline = anyio.current_time() + self.timeouts.first_token
+                idle = self.timeouts.idle
+                feed_sse = assembler.feed_sse
+                while not assembler.done:
+                    if assembler.has_tokens:
+                        phase, limit = "idle", idle
+                    else:
+                        phase, limit = "first_token", first_token_deadline - anyio.current_time()
+                    try:
+                        with anyio.fail_after(limit):
+                            data = await reads.__anext__()
+                    except StopAsyncIteration:
+                        for sse in decoder.flush():
+                            for event in feed_sse(sse):
+                                yield event
+                        break
+                    except TimeoutError:
+                        self._timed_out(phase, assembler)
+                    except httpx2.HTTPError as exc:
+                        self._interrupted(assembler, f"the connection broke ({type(exc).__name__})", exc)
+                    assembler.byte_received()
+                    for sse in decoder.feed(data):
+                        for event in feed_sse(sse):
+                            yield event
+            if not assembler.complete:
+                self._interrupted(assembler, "the server closed the stream before saying it was done")
+            yield Completed(assembler.response(attempts=attempts))
+        finally:
+            await response.aclose()
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def _read_json(self, response: httpx2.Response, assembler: StreamAssembler) -> list[StreamEvent]:
+        try:
+            with anyio.fail_after(self.timeouts.first_token):
+                raw = await response.aread()
+        except TimeoutError:
+            self._timed_out("first_token", assembler)
+        except httpx2.HTTPError as exc:
+            self._interrupted(assembler, f"the connection broke ({type(exc).__name__})", exc)
+        assembler.byte_received()
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            raise ModelHTTPError(
+                f"{self.endpoint.name} answered HTTP {response.status_code} with a JSON content type "
+                "but a body that is not JSON. Check that the endpoint URL points at a chat API "
+                f"({self.endpoint.url}).",
+                status_code=response.status_code,
+                body=raw[:2000].decode("utf-8", "replace"),
+            ) from None
+        events = assembler.feed_chunk(payload)
+        assembler.done = True  # a whole chat.completion is complete by definition
+        return events
+
+    # --- opening, with retries ------------------------------------------------------------------
+
+    async def _open(self, body: dict[str, Any]) -> tuple[httpx2.Response, int]:
+        request = self._http.build_request(
+            "POST", self.endpoint.url, json=body, headers=self.endpoint.headers(), timeout=self._httpx_timeout
+        )
+        policy = self.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with anyio.fail_after(self.timeouts.first_token):
+                    response = await self._http.send(request, stream=True)
+            except TimeoutError:
+                raise ModelTimeoutError(
+                    f"{self.endpoint.name} sent no answer within {self.timeouts.first_token:g} s "
+                    "(first-token timeout). The model may be cold-starting: try again, or raise "
+                    "Timeouts(first_token=...).",
+                    phase="first_token",
+                ) from None
+            except httpx2.TransportError as exc:
+                if attempt < policy.max_attempts:
+                    await policy.sleep(policy.delay(attempt))
+                    continue
+                self._unreachable(exc, attempt)
+            if response.status_code < 300:
+                return response, attempt
+            text = await self._error_body(response)
+            status = response.status_code
+            if status in (401, 403):
+                raise ModelAuthError(self._auth_message(status, text))
+            if policy.is_retryable_status(status) and attempt < policy.max_attempts:
+                wait = parse_retry_after(response.headers.get("retry-after"))
+                if wait is not None and wait > policy.max_retry_after:
+                    raise ModelHTTPError(
+                        f"{self.endpoint.name} answered HTTP {status} and asks to wait {wait:.0f} s "
+                        f"before retrying: {_server_message(text)}. Wait, then run the request again.",
+                        status_code=status,
+                        body=text,
+                    )
+                await policy.sleep(policy.delay(attempt, wait))
+                continue
+            raise ModelHTTPError(self._http_message(status, text, attempt), status_code=status, body=text)
+
+    async def _error_body(self, response: httpx2.Response) -> str:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with anyio.move_on_after(self.timeouts.idle):
+                async for data in response.aiter_bytes():
+                    chunks.append(data)
+                    size += len(data)
+                    if size >= _ERROR_BODY_LIMIT:
+                        break
+        except httpx2.HTTPError:
+            pass  # the status code alone is still worth reporting
+        finally:
+            await response.aclose()
+        return b"".join(chunks)[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
+
+    # --- error messages -------------------------------------------------------------------------
+
+    def _auth_message(self, status: int, text: str) -> str:
+        ep = self.endpoint
+        said = _server_message(text)
+        where = f"{ep.name} ({ep.url}) refused the request with HTTP {status}"
+        if said:
+            where += f": {said}"
+        if ep.key is None:
+            fix = (
+                f"No key was sent. Set {ep.key_env} to your key."
+                if ep.key_env
+                else "No key was sent: register the model with key_env='NAME_OF_YOUR_KEY_VARIABLE'."
+            )
+        else:
+            source = f" from {ep.key_env}" if ep.key_env else ""
+            fix = f"The key{source} ({ep.key.hint}) was rejected: check it is current and has access."
+        if ep.key_env == "DAT1_API_KEY":
+            fix += " Keys are on your DAT1 dashboard (https://dat1.co)."
+        return f"{where}. {fix} The 'sandbox' model runs offline without any key."
+
+    def _http_message(self, status: int, text: str, attempts: int) -> str:
+        said = _server_message(text) or "(no message)"
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        if status == 429:
+            fix = "You are rate-limited: wait a minute and try again."
+        elif status >= 500:
+            fix = "The server failed: try again later, or pick another model."
+        elif status == 404:
+            fix = f"Check the endpoint URL ({self.endpoint.url}) and the model or collection name."
+        else:
+            fix = "The request was refused: check the messages, tools and parameters you sent."
+        return f"{self.endpoint.name} answered HTTP {status}{tries}: {said}. {fix}"
+
+    def _unreachable(self, exc: httpx2.TransportError, attempts: int) -> NoReturn:
+        if isinstance(exc, httpx2.TimeoutException):
+            raise ModelTimeoutError(
+                f"Could not connect to {self.endpoint.url} within {self.timeouts.connect:g} s "
+                f"({attempts} attempts). Check the network and the endpoint URL, or raise "
+                "Timeouts(connect=...).",
+                phase="connect",
+            ) from exc
+        raise ModelConnectError(
+            f"Could not reach {self.endpoint.url} after {attempts} attempts ({type(exc).__name__}: "
+            f"{exc}). Check the URL and your network; for a local server, check that it is running."
+        ) from exc
+
+    def _timed_out(self, phase: str, assembler: StreamAssembler) -> NoReturn:
+        if phase == "idle":
+            message = (
+                f"{self.endpoint.name} stopped sending for {self.timeouts.idle:g} s mid-answer "
+                "(idle timeout). The partial answer is on the exception (.partial_text); try again, "
+                "or raise Timeouts(idle=...)."
+            )
+        else:
+            message = (
+                f"{self.endpoint.name} sent no token within {self.timeouts.first_token:g} s "
+                "(first-token timeout). The model may be cold-starting or overloaded: try again, or "
+                "raise Timeouts(first_token=...)."
+            )
+        raise ModelTimeoutError(message, phase=phase, partial_text=assembler.partial_text) from None
+
+    def _interrupted(
+        self, assembler: StreamAssembler, why: str, cause: BaseException | None = None
+    ) -> NoReturn:
+        error = StreamInterruptedError(
+            f"The answer from {self.endpoint.name} was cut off: {why}. What arrived is on the "
+            "exception (.partial_text); run the request again for a complete answer.",
+            partial_text=assembler.partial_text,
+            partial_reasoning=assembler.partial_reasoning,
+        )
+        raise error from cause
+
+
+def _is_json(response: httpx2.Response) -> bool:
+    content_type = response.headers.get("content-type", "")
+    return "json" in content_type and "ndjson" not in content_type
+
+
+def _server_message(text: str) -> str:
+    """The human part of an error body: ``error.message``, ``detail``, ``message``, or the text."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(payload, dict):
+        error = payload.get("error", payload)
+        if isinstance(error, dict):
+            for key in ("message", "detail", "error"):
+                value = error.get(key)
+                if isinstance(value, str) and value:
+                    return value[:500]
+        elif isinstance(error, str) and error:
+            return error[:500]
+        detail = payload.get("detail")
+        if isinstance(detail, str):
+            return detail[:500]
+    return text[:500]

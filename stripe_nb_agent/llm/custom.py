@@ -1,0 +1,391 @@
+"""JSON calls to DAT1: the generic custom-deployment caller, and the reranker built on it.
+
+A DAT1 custom deployment answers ``POST {root}/inference/<name>/invoke`` with whatever its handler
+returns; some handlers expect the payload wrapped as ``{"input": ...}`` and some answer wrapped as
+``{"output": ...}``. :class:`CustomDeployment` handles both. The reranker is the worked example:
+``{"pairs": [[query, passage], ...], "normalize": bool}`` in, ``{"scores": [...]}`` out.
+
+:func:`post_json` is the one place a plain (non-streaming) JSON request is sent, retried and
+translated into the error tree; the embeddings clients use it too. Its retry schedule is the chat
+client's :class:`~.retry.RetryPolicy` (429, 5xx and connection errors, backoff with jitter, at most
+three attempts by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import threading
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+
+import anyio
+import httpx2
+
+from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Secret, Settings, resolve_settings
+from stripe_nb_agent.errors import (
+    MissingKeyError,
+    ModelAuthError,
+    ModelConnectError,
+    ModelError,
+    ModelHTTPError,
+    ModelTimeoutError,
+    UsageError,
+)
+from stripe_nb_agent.llm.retry import RetryPolicy, parse_retry_after
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Auth",
+    "CustomDeployment",
+    "arerank",
+    "post_json",
+    "rerank",
+    "run_sync",
+]
+
+T = TypeVar("T")
+
+#: Connect quickly or fail; a custom deployment may cold-start, so reads get longer.
+DEFAULT_TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
+_ERROR_BODY_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How a request carries its key: ``X-API-Key`` or ``Authorization: Bearer``.
+
+    ``key_env`` names where the key comes from, so a 401 can say which variable to fix.
+    """
+
+    key: Secret | None
+    header: Literal["x-api-key", "bearer"] = "x-api-key"
+    key_env: str | None = ENV_DAT1_KEY
+
+    def headers(self) -> dict[str, str]:
+        if self.key is None:
+            return {}
+        # The only place a key is revealed: the wire.
+        if self.header == "bearer":
+            return {"Authorization": f"Bearer {self.key.reveal()}"}
+        return {"X-API-Key": self.key.reveal()}
+
+
+async def post_json(
+    http: httpx2.AsyncClient,
+    url: str,
+    body: Any,
+    *,
+    auth: Auth,
+    name: str,
+    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+    http_timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+) -> Any:
+    """POST ``body`` as JSON and return the decoded JSON answer, retrying what is worth retrying.
+
+    429, 5xx and transport errors are retried per ``retry`` (``Retry-After`` honoured);
+    401/403 raise :class:`ModelAuthError` naming ``auth.key_env``; anything else non-2xx raises
+    :class:`ModelHTTPError`; a 2xx body that is not JSON raises :class:`ModelError`.
+    ``name`` is what users call the model or deployment, for messages.
+    """
+    headers = {"Accept": "application/json", **auth.headers()}
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await http.post(url, json=body, headers=headers, timeout=http_timeout)
+        except httpx2.TransportError as exc:
+            if attempt < retry.max_attempts:
+                await retry.sleep(retry.delay(attempt))
+                continue
+            _raise_unreachable(exc, url, attempt, http_timeout)
+        status = response.status_code
+        if status < 300:
+            try:
+                return response.json()
+            except ValueError:
+                raise ModelError(
+                    f"{name} answered HTTP {status} with a body that is not JSON: "
+                    f"{response.text[:200]!r}. Check that {url} is the right endpoint."
+                ) from None
+        text = response.text[:_ERROR_BODY_LIMIT]
+        if status in (401, 403):
+            raise ModelAuthError(_auth_message(name, url, status, text, auth))
+        if retry.is_retryable_status(status) and attempt < retry.max_attempts:
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            if wait is None or wait <= retry.max_retry_after:
+                await retry.sleep(retry.delay(attempt, wait))
+                continue
+        raise ModelHTTPError(_http_message(name, url, status, text, attempt), status_code=status, body=text)
+
+
+def _raise_unreachable(exc: httpx2.TransportError, url: str, attempts: int, timeout: httpx2.Timeout) -> Any:
+    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+    if isinstance(exc, httpx2.ConnectTimeout | httpx2.PoolTimeout):
+        raise ModelTimeoutError(
+            f"Could not connect to {url} within {timeout.connect:g} s ({tries}). Check the network "
+            "and the URL, or pass a longer timeout.",
+            phase="connect",
+        ) from exc
+    if isinstance(exc, httpx2.TimeoutException):
+        raise ModelTimeoutError(
+            f"{url} sent no answer within {timeout.read:g} s ({tries}). The deployment may be "
+            "cold-starting or overloaded: try again, send smaller batches, or pass a longer timeout.",
+            phase="read",
+        ) from exc
+    raise ModelConnectError(
+        f"Could not reach {url} after {tries} ({type(exc).__name__}: {exc}). Check the URL and your "
+        "network; for a local server, check that it is running."
+    ) from exc
+
+
+def _auth_message(name: str, url: str, status: int, text: str, auth: Auth) -> str:
+    said = server_message(text)
+    where = f"{name} ({url}) refused the request with HTTP {status}" + (f": {said}" if said else "")
+    if auth.key is None:
+        fix = (
+            f"No key was sent: set {auth.key_env} to your key."
+            if auth.key_env
+            else "No key was sent: pass key= (or key_env=) for this endpoint."
+        )
+    else:
+        source = f" from {auth.key_env}" if auth.key_env else ""
+        fix = f"The key{source} ({auth.key.hint}) was rejected: check it is current and has access."
+    if auth.key_env == ENV_DAT1_KEY:
+        fix += " Keys are on your DAT1 dashboard (https://dat1.co)."
+    return f"{where}. {fix} The 'local' embedding model runs offline without any key."
+
+
+def _http_message(name: str, url: str, status: int, text: str, attempts: int) -> str:
+    said = server_message(text) or "(no message)"
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    if status == 429:
+        fix = "You are rate-limited: wait a minute and try again, or send smaller batches."
+    elif status >= 500:
+        fix = "The server failed: try again later."
+    elif status == 404:
+        fix = f"Check the URL ({url}) and the model or deployment name."
+    elif status == 413:
+        fix = "The request is too large: pass a smaller batch_size."
+    else:
+        fix = "The request was refused: check the inputs you sent."
+    return f"{name} answered HTTP {status}{tries}: {said}. {fix}"
+
+
+def server_message(text: str) -> str:
+    """The human part of an error body: ``error.message``, ``detail``, ``message``, or the text."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(payload, dict):
+        error = payload.get("error", payload)
+        if isinstance(error, str) and error:
+            return error[:500]
+        if isinstance(error, dict):
+            for key in ("message", "detail", "error"):
+                value = error.get(key)
+                if isinstance(value, str) and value:
+                    return value[:500]
+    return text[:500]
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from synchronous code, also inside a running event loop.
+
+    Jupyter runs cells on a thread whose asyncio loop is already running, where ``anyio.run``
+    cannot start; there the coroutine runs on a fresh loop in a short-lived worker thread (no
+    loop re-entry, no nest_asyncio). Each call builds its own HTTP client, so nothing is shared
+    across loops.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.run(_await, coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = anyio.run(_await, coro)
+        except BaseException as exc:  # re-raised on the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="stripe-nb-agent-sync-call", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return cast(T, box["value"])
+
+
+async def _await(coro: Coroutine[Any, Any, T]) -> T:
+    return await coro
+
+
+# --- custom deployments ------------------------------------------------------------------------
+
+
+class CustomDeployment:
+    """A DAT1 custom deployment: ``POST {root}/inference/{name}/invoke`` with ``X-API-Key``.
+
+    >>> deployment = CustomDeployment("reranker", key=settings.dat1_api_key)
+    >>> await deployment.invoke({"pairs": [["q", "p"]], "normalize": True})
+    {'scores': [0.93]}
+
+    ``wrap_input=True`` sends ``{"input": payload}`` (for handlers that read ``input``); an answer
+    shaped ``{"output": ...}`` is unwrapped unless ``unwrap_output=False``. Pass ``http`` to share
+    a client (never closed here) or ``transport`` for ``httpx2.MockTransport``/``ASGITransport``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        root: str = DEFAULT_DAT1_ROOT,
+        key: Secret | str | None = None,
+        key_env: str | None = ENV_DAT1_KEY,
+        wrap_input: bool = False,
+        unwrap_output: bool = True,
+        http: httpx2.AsyncClient | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not name or "/" in name.strip("/"):
+            raise UsageError(f"Invalid deployment name {name!r}: pass the bare name, e.g. 'reranker'.")
+        if http is not None and transport is not None:
+            raise TypeError("Pass either http= or transport=, not both.")
+        self.name = name.strip("/")
+        self.root = root.rstrip("/")
+        self.url = f"{self.root}/inference/{self.name}/invoke"
+        self.auth = Auth(Secret(key) if isinstance(key, str) else key, "x-api-key", key_env)
+        self.wrap_input = wrap_input
+        self.unwrap_output = unwrap_output
+        self.retry = retry
+        self.timeout = timeout
+        self._http = http
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"CustomDeployment({self.name!r}: {self.url})"
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Settings | None = None, **kwargs: Any) -> CustomDeployment:
+        """The deployment on DAT1 with the resolved key and root (explicit kwargs win)."""
+        settings = settings or resolve_settings()
+        kwargs.setdefault("root", settings.dat1_root)
+        kwargs.setdefault("key", settings.dat1_api_key)
+        return cls(name, **kwargs)
+
+    async def invoke(self, payload: Any) -> Any:
+        """Send ``payload`` (JSON-serialisable) and return the decoded answer."""
+        if self.auth.key is None and self.root == DEFAULT_DAT1_ROOT:
+            raise MissingKeyError(
+                f"Calling the DAT1 deployment {self.name!r} needs a key: set "
+                f"{self.auth.key_env or ENV_DAT1_KEY} (your DAT1 dashboard, https://dat1.co), or point "
+                "root= at the sandbox model server."
+            )
+        body = {"input": payload} if self.wrap_input else payload
+        if self._http is not None:
+            answer = await self._post(self._http, body)
+        else:
+            async with httpx2.AsyncClient(transport=self._transport) as http:
+                answer = await self._post(http, body)
+        if self.unwrap_output and isinstance(answer, dict) and "output" in answer:
+            return answer["output"]
+        return answer
+
+    async def _post(self, http: httpx2.AsyncClient, body: Any) -> Any:
+        return await post_json(
+            http,
+            self.url,
+            body,
+            auth=self.auth,
+            name=f"deployment {self.name!r}",
+            retry=self.retry,
+            http_timeout=self.timeout,
+        )
+
+
+# --- the reranker ------------------------------------------------------------------------------
+
+
+async def arerank(
+    query: str,
+    passages: Sequence[str],
+    *,
+    normalize: bool = True,
+    deployment: str | CustomDeployment = "reranker",
+    settings: Settings | None = None,
+    **deployment_kwargs: Any,
+) -> list[float]:
+    """Score each passage's relevance to ``query``; one float per passage, in input order.
+
+    ``deployment`` is a DAT1 deployment name (key and root from ``settings``, or from
+    ``root=``/``key=``/``http=``/``transport=`` keyword arguments) or a ready
+    :class:`CustomDeployment`. With ``normalize=True`` a trained reranker answers in [0, 1].
+    """
+    if isinstance(passages, str):
+        raise UsageError("passages must be a list of strings, not one string: pass [passage].")
+    passages = list(passages)
+    if not passages:
+        return []
+    target = (
+        deployment
+        if isinstance(deployment, CustomDeployment)
+        else CustomDeployment.from_settings(deployment, settings, **deployment_kwargs)
+    )
+    answer = await target.invoke({"pairs": [[query, p] for p in passages], "normalize": normalize})
+    return _scores(answer, len(passages), target.name)
+
+
+def rerank(
+    query: str,
+    passages: Sequence[str],
+    *,
+    normalize: bool = True,
+    deployment: str | CustomDeployment = "reranker",
+    settings: Settings | None = None,
+    **deployment_kwargs: Any,
+) -> list[float]:
+    """Synchronous :func:`arerank` (works in a notebook cell too)."""
+    return run_sync(
+        arerank(
+            query,
+            passages,
+            normalize=normalize,
+            deployment=deployment,
+            settings=settings,
+            **deployment_kwargs,
+        )
+    )
+
+
+def _scores(answer: Any, expected: int, name: str) -> list[float]:
+    scores = answer.get("scores") if isinstance(answer, Mapping) else answer
+    if not isinstance(scores, list):
+        raise ModelError(
+            f'Deployment {name!r} answered {_preview(answer)} instead of {{"scores": [...]}}. Check '
+            "that it is a reranker, or call CustomDeployment.invoke() and read the answer yourself."
+        )
+    if len(scores) != expected:
+        raise ModelError(
+            f"Deployment {name!r} returned {len(scores)} scores for {expected} passages. The deployment "
+            "may truncate long requests: try fewer passages per call."
+        )
+    out: list[float] = []
+    for score in scores:
+        if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
+            raise ModelError(f"Deployment {name!r} returned a score that is not a number: {score!r}.")
+        out.append(float(score))
+    return out
+
+
+def _preview(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."

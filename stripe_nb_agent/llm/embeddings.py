@@ -1,0 +1,467 @@
+"""Text embeddings: DAT1's qwen3-embedding, any OpenAI-compatible ``/embeddings`` endpoint, and an
+offline local model (:mod:`.local_embeddings`), behind one :class:`Embedder` protocol.
+
+Every embedder answers ``await embedder.embed(texts)`` with a float32 matrix, one row per text in
+input order, however the texts were batched on the wire. :func:`embed` (sync, also in a notebook
+cell) and :func:`aembed` pick an embedder by model name:
+
+=========================  ===================================================================
+``local/minilm``, ``local``  all-MiniLM-L6-v2 (int8 ONNX) on this machine; no key, no network
+``dat1/qwen3-embedding``     ``POST {root}/collection/qwen3-embedding/invoke`` (Bearer key)
+a registered name            an OpenAI-compatible endpoint (:func:`register_embedding_model`)
+=========================  ===================================================================
+
+With no model named, the default follows the settings: a DAT1 key outside sandbox mode means
+``dat1/qwen3-embedding``, anything else ``local/minilm``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import httpx2
+import numpy as np
+from numpy.typing import NDArray
+
+from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Secret, Settings, resolve_settings
+from stripe_nb_agent.errors import MissingKeyError, ModelError, UsageError
+from stripe_nb_agent.llm.custom import DEFAULT_TIMEOUT, Auth, post_json, run_sync
+from stripe_nb_agent.llm.retry import RetryPolicy
+
+__all__ = [
+    "DAT1_EMBEDDING_MODEL",
+    "LOCAL_EMBEDDING_MODEL",
+    "Dat1Embedder",
+    "Embedder",
+    "OpenAIEmbedder",
+    "aembed",
+    "as_texts",
+    "default_embedding_model",
+    "embed",
+    "embedding_models",
+    "get_embedder",
+    "register_embedding_model",
+    "unregister_embedding_model",
+]
+
+Matrix = NDArray[np.float32]
+
+LOCAL_EMBEDDING_MODEL = "local/minilm"
+DAT1_EMBEDDING_MODEL = "dat1/qwen3-embedding"
+_ALIASES = {"local": LOCAL_EMBEDDING_MODEL, "minilm": LOCAL_EMBEDDING_MODEL, "dat1": DAT1_EMBEDDING_MODEL}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Anything that turns texts into vectors: one float32 row per text, in input order."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def embed(self, texts: Sequence[str]) -> Matrix: ...
+
+
+def as_texts(texts: str | Sequence[str]) -> list[str]:
+    """Validate input: a list of strings (one string counts as a list of one)."""
+    if isinstance(texts, str):
+        return [texts]
+    items = list(texts)
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            raise UsageError(
+                f"texts[{i}] is a {type(text).__name__}, not a string: pass a list of strings "
+                "(convert other values with str() first)."
+            )
+    return items
+
+
+def _check_batch_size(batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")
+    return batch_size
+
+
+class _HTTPEmbedder:
+    """Batching and validation shared by the HTTP embedders; subclasses say what goes on the wire."""
+
+    url: str
+    name: str
+
+    def __init__(
+        self,
+        *,
+        auth: Auth,
+        batch_size: int,
+        http: httpx2.AsyncClient | None,
+        transport: httpx2.AsyncBaseTransport | None,
+        retry: RetryPolicy,
+        timeout: httpx2.Timeout,
+    ) -> None:
+        if http is not None and transport is not None:
+            raise TypeError("Pass either http= or transport=, not both.")
+        self.auth = auth
+        self.batch_size = _check_batch_size(batch_size)
+        self.retry = retry
+        self.timeout = timeout
+        #: Vector size, known after the first answer; later answers must match it.
+        self.dimensions: int | None = None
+        self._http = http
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}: {self.url})"
+
+    async def embed(self, texts: Sequence[str]) -> Matrix:
+        items = as_texts(texts)
+        if not items:
+            return np.zeros((0, self.dimensions or 0), dtype=np.float32)
+        self._check_key()
+        if self._http is not None:
+            return await self._embed_batches(self._http, items)
+        # A client per call keeps the embedder usable from any event loop (run_sync uses fresh ones).
+        async with httpx2.AsyncClient(transport=self._transport) as http:
+            return await self._embed_batches(http, items)
+
+    async def _embed_batches(self, http: httpx2.AsyncClient, items: list[str]) -> Matrix:
+        # Sequential batches: order is trivially preserved and a rate limit is not hammered.
+        parts: list[Matrix] = []
+        for start in range(0, len(items), self.batch_size):
+            batch = items[start : start + self.batch_size]
+            answer = await post_json(
+                http,
+                self.url,
+                self._body(batch),
+                auth=self.auth,
+                name=self.name,
+                retry=self.retry,
+                http_timeout=self.timeout,
+            )
+            parts.append(self._matrix(self._rows(answer, len(batch)), len(batch)))
+        return np.concatenate(parts, axis=0)
+
+    def _check_key(self) -> None:
+        if self.auth.key is None and self.url.startswith(DEFAULT_DAT1_ROOT):
+            raise MissingKeyError(
+                f"{self.name} on DAT1 needs a key: set {self.auth.key_env or ENV_DAT1_KEY} (your DAT1 "
+                f"dashboard, https://dat1.co), or use model={LOCAL_EMBEDDING_MODEL!r} to embed offline."
+            )
+
+    def _body(self, batch: list[str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _rows(self, answer: Any, expected: int) -> list[Any]:
+        raise NotImplementedError
+
+    def _matrix(self, rows: list[Any], expected: int) -> Matrix:
+        if len(rows) != expected:
+            raise ModelError(
+                f"{self.name} returned {len(rows)} embeddings for {expected} texts. The endpoint may "
+                "limit batch sizes: pass a smaller batch_size."
+            )
+        vectors = [self._vector(row, i) for i, row in enumerate(rows)]
+        sizes = {len(v) for v in vectors}
+        if len(sizes) != 1:
+            raise ModelError(
+                f"{self.name} returned vectors of different sizes ({sorted(sizes)}) in one answer; "
+                "the endpoint is misbehaving: check its URL and model."
+            )
+        size = sizes.pop()
+        if size == 0:
+            raise ModelError(f"{self.name} returned empty vectors: check the endpoint's URL and model.")
+        if self.dimensions is not None and size != self.dimensions:
+            raise ModelError(
+                f"{self.name} returned {size}-dimensional vectors after {self.dimensions}-dimensional "
+                "ones: the model behind the endpoint changed. Embed everything again with one model."
+            )
+        self.dimensions = size
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if not np.isfinite(matrix).all():
+            raise ModelError(f"{self.name} returned NaN or infinite values: the endpoint is misbehaving.")
+        return matrix
+
+    def _vector(self, row: Any, index: int) -> list[float]:
+        if isinstance(row, str):
+            # Some OpenAI-compatible servers answer base64 float32 (the OpenAI SDK asks for it).
+            try:
+                raw = base64.b64decode(row, validate=True)
+            except (binascii.Error, ValueError):
+                raw = b""
+            if raw and len(raw) % 4 == 0:
+                return np.frombuffer(raw, dtype="<f4").astype(np.float32).tolist()  # type: ignore[no-any-return]
+        if not isinstance(row, list) or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in row
+        ):
+            raise ModelError(
+                f"{self.name} returned something other than a list of numbers for text {index}: "
+                f"{str(row)[:80]!r}. Check that the endpoint is an embeddings API."
+            )
+        return [float(x) for x in row]
+
+
+class Dat1Embedder(_HTTPEmbedder):
+    """DAT1's embeddings collection: ``POST {root}/collection/{collection}/invoke``.
+
+    Body ``{"texts": [...]}``, answer ``{"embeddings": [[...], ...]}`` in input order; the key goes
+    as ``Authorization: Bearer`` (this surface's documented header, unlike the chat one).
+    """
+
+    def __init__(
+        self,
+        root: str = DEFAULT_DAT1_ROOT,
+        *,
+        key: Secret | str | None = None,
+        key_env: str | None = ENV_DAT1_KEY,
+        collection: str = "qwen3-embedding",
+        batch_size: int = 32,
+        http: httpx2.AsyncClient | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            auth=Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env),
+            batch_size=batch_size,
+            http=http,
+            transport=transport,
+            retry=retry,
+            timeout=timeout,
+        )
+        self.url = f"{root.rstrip('/')}/collection/{collection}/invoke"
+        self.name = f"dat1/{collection}"
+
+    def _body(self, batch: list[str]) -> dict[str, Any]:
+        return {"texts": batch}
+
+    def _rows(self, answer: Any, expected: int) -> list[Any]:
+        if isinstance(answer, dict) and isinstance(answer.get("output"), dict):
+            answer = answer["output"]
+        rows = answer.get("embeddings") if isinstance(answer, dict) else None
+        if not isinstance(rows, list):
+            raise ModelError(
+                f"{self.name} answered without an 'embeddings' list (keys: {_keys(answer)}). Check the "
+                f"URL ({self.url})."
+            )
+        return rows
+
+
+class OpenAIEmbedder(_HTTPEmbedder):
+    """Any OpenAI-compatible embeddings API: ``POST {base_url}/embeddings``.
+
+    Body ``{"model", "input": [...]}`` (plus ``dimensions`` when given); the answer's ``data``
+    items are put back in input order by their ``index``, as the API does not promise order.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        key: Secret | str | None = None,
+        key_env: str | None = None,
+        dimensions: int | None = None,
+        name: str | None = None,
+        batch_size: int = 64,
+        http: httpx2.AsyncClient | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(
+            auth=Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env),
+            batch_size=batch_size,
+            http=http,
+            transport=transport,
+            retry=retry,
+            timeout=timeout,
+        )
+        self.url = f"{base_url.rstrip('/')}/embeddings"
+        self.model = model
+        self.requested_dimensions = dimensions
+        self.name = name or model
+
+    def _body(self, batch: list[str]) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "input": batch}
+        if self.requested_dimensions is not None:
+            body["dimensions"] = self.requested_dimensions
+        return body
+
+    def _rows(self, answer: Any, expected: int) -> list[Any]:
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise ModelError(
+                f"{self.name} answered without a 'data' list of objects (keys: {_keys(answer)}). Check "
+                f"that {self.url} is an OpenAI-compatible embeddings endpoint."
+            )
+        if all("index" not in item for item in data):
+            return [item.get("embedding") for item in data]  # no indexes: trust the order
+        indexes = [item.get("index") for item in data]
+        if sorted(indexes, key=lambda i: (not isinstance(i, int), i)) != list(range(len(data))):
+            raise ModelError(
+                f"{self.name} answered with indexes {indexes[:10]} for {expected} texts; expected each "
+                f"of 0..{expected - 1} once. The endpoint is misbehaving."
+            )
+        ordered = sorted(data, key=lambda item: int(item["index"]))
+        return [item.get("embedding") for item in ordered]
+
+
+def _keys(answer: Any) -> str:
+    if isinstance(answer, dict):
+        return ", ".join(map(str, list(answer)[:8])) or "none"
+    return f"not an object but a {type(answer).__name__}"
+
+
+# --- model names --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Registered:
+    base_url: str
+    model: str
+    key: Secret | None
+    key_env: str | None
+    dimensions: int | None
+    batch_size: int
+
+
+_registry: dict[str, _Registered] = {}
+_registry_lock = threading.Lock()
+
+
+def register_embedding_model(
+    name: str,
+    *,
+    base_url: str,
+    model: str | None = None,
+    key: str | None = None,
+    key_env: str | None = None,
+    dimensions: int | None = None,
+    batch_size: int = 64,
+) -> None:
+    """Make an OpenAI-compatible embeddings endpoint usable by name in :func:`embed`.
+
+    ``model`` defaults to ``name``. The key is ``key``, else the environment variable ``key_env``
+    (read when the model is used, not now), else none (many local servers need none).
+
+    >>> register_embedding_model("nomic", base_url="http://127.0.0.1:11434/v1", model="nomic-embed-text")
+    """
+    if not name or name in _ALIASES or name in (LOCAL_EMBEDDING_MODEL, DAT1_EMBEDDING_MODEL):
+        raise UsageError(f"{name!r} is a built-in embedding model name: register under another name.")
+    entry = _Registered(
+        base_url,
+        model or name,
+        Secret(key) if key else None,
+        key_env,
+        dimensions,
+        _check_batch_size(batch_size),
+    )
+    with _registry_lock:
+        _registry[name] = entry
+
+
+def unregister_embedding_model(name: str) -> None:
+    """Forget a name added by :func:`register_embedding_model` (no error when it is unknown)."""
+    with _registry_lock:
+        _registry.pop(name, None)
+
+
+def embedding_models() -> list[str]:
+    """Every usable model name: the built-ins, then the registered ones."""
+    with _registry_lock:
+        return [LOCAL_EMBEDDING_MODEL, DAT1_EMBEDDING_MODEL, *sorted(_registry)]
+
+
+def default_embedding_model(settings: Settings | None = None) -> str:
+    """``dat1/qwen3-embedding`` with a DAT1 key outside sandbox mode, else ``local/minilm``."""
+    settings = settings or resolve_settings()
+    if settings.model_mode == "live" and settings.dat1_api_key is not None:
+        return DAT1_EMBEDDING_MODEL
+    return LOCAL_EMBEDDING_MODEL
+
+
+def get_embedder(
+    model: str | Embedder | None = None,
+    *,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
+    http: httpx2.AsyncClient | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> Embedder:
+    """The embedder for a model name (or the default one); an :class:`Embedder` passes through."""
+    if model is not None and not isinstance(model, str):
+        return model
+    name = model or default_embedding_model(settings)
+    name = _ALIASES.get(name, name)
+    extra: dict[str, Any] = {"http": http, "transport": transport}
+    if retry is not None:
+        extra["retry"] = retry
+    if batch_size is not None:
+        extra["batch_size"] = batch_size
+    if name == LOCAL_EMBEDDING_MODEL:
+        from stripe_nb_agent.llm.local_embeddings import LocalEmbedder
+
+        return LocalEmbedder(batch_size=batch_size or 32)
+    if name == DAT1_EMBEDDING_MODEL:
+        settings = settings or resolve_settings()
+        return Dat1Embedder(settings.dat1_root, key=settings.dat1_api_key, **extra)
+    with _registry_lock:
+        entry = _registry.get(name)
+    if entry is None:
+        raise UsageError(
+            f"Unknown embedding model {name!r}. Use one of {', '.join(embedding_models())}, or add an "
+            "OpenAI-compatible endpoint with register_embedding_model(name, base_url=..., model=...)."
+        )
+    key = entry.key
+    if key is None and entry.key_env and os.environ.get(entry.key_env):
+        key = Secret(os.environ[entry.key_env])
+    extra.setdefault("batch_size", entry.batch_size)
+    return OpenAIEmbedder(
+        entry.base_url,
+        entry.model,
+        key=key,
+        key_env=entry.key_env,
+        dimensions=entry.dimensions,
+        name=name,
+        **extra,
+    )
+
+
+async def aembed(
+    texts: str | Sequence[str],
+    model: str | Embedder | None = None,
+    *,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
+    http: httpx2.AsyncClient | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> Matrix:
+    """Embed ``texts`` with ``model`` (a name, an :class:`Embedder`, or the settings' default).
+
+    Returns a float32 array of shape ``(len(texts), dimensions)``, rows in input order.
+    """
+    embedder = get_embedder(
+        model, settings=settings, batch_size=batch_size, http=http, transport=transport, retry=retry
+    )
+    return await embedder.embed(as_texts(texts))
+
+
+def embed(
+    texts: str | Sequence[str],
+    model: str | Embedder | None = None,
+    *,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    retry: RetryPolicy | None = None,
+) -> Matrix:
+    """Synchronous :func:`aembed`; works in a notebook cell (a running loop is not re-entered)."""
+    return run_sync(
+        aembed(texts, model, settings=settings, batch_size=batch_size, transport=transport, retry=retry)
+    )

@@ -1,0 +1,286 @@
+"""The sandbox's stand-in "model": a deterministic, rule-based planner. It is NOT a language model.
+
+Given a conversation (OpenAI messages) and the tools the request offers, it decides the next tool
+calls or the final answer. It keeps no state: it reads the last user message, replays the matching
+workflows over the tool results already in the conversation, and plans the next round. Identical
+conversations give identical plans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
+from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
+from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
+
+__all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "plan_reply"]
+
+Persona = Literal["sandbox", "sandbox-brief"]
+DEFAULT_MAX_ROUNDS = 8
+DISCLOSURE = (
+    "I am the offline sandbox's deterministic rule-based stand-in, not a language model: "
+    "I match keywords and patterns and plan Stripe tool calls by fixed rules."
+)
+EXAMPLES = (
+    "show my balance and my last 3 customers",
+    "create a customer Ada Lovelace with email ada@example.com",
+    "create a product Premium Plan at $20 a month and give me a payment link",
+    "create an invoice for ada@example.com for the Premium Plan and finalize it",
+    "refund $5 of the last payment",
+    "list active subscriptions",
+    "create a 20% off coupon for 3 months",
+    "how do I handle failed payments?",
+)
+_ID = re.compile(r"\b(?:cus|prod|price|plink|in|ii|pi|ch|re|sub|si|dp|txn|acct)_[A-Za-z0-9]+\b")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next reply: tool calls to make, or a final answer. ``reasoning`` is empty for terse personas."""
+
+    reasoning: str
+    content: str
+    tool_calls: tuple[Call, ...] = ()
+
+    @property
+    def finish_reason(self) -> str:
+        return "tool_calls" if self.tool_calls else "stop"
+
+
+def plan_reply(
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Any] | None = None,
+    *,
+    persona: Persona = "sandbox",
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
+) -> Plan:
+    """Plan the assistant's next message for this conversation."""
+    box = Toolbox.from_request(tools)
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
+    text = _text(messages[last_user].get("content")) if last_user >= 0 else ""
+    memory, objects = _memory(messages[: max(last_user, 0)])
+    rounds = _rounds(messages[last_user + 1 :])
+    intents = parse_intents(text)
+    brief = persona == "sandbox-brief"
+
+    def reply(content: str, why: str, calls: tuple[Call, ...] = ()) -> Plan:
+        return Plan("" if brief else f"{DISCLOSURE} {why}", content, calls)
+
+    chat = [i for i in intents if i.kind in ("greet", "help")]
+    work = [i for i in intents if i.kind not in ("greet", "help")]
+    if not work:
+        if chat and chat[0].kind == "greet" and len(chat) == 1:
+            return reply(_greeting(box, brief), "This is a greeting; no tool is needed.")
+        if chat:
+            return reply(_capabilities(box, brief), "The user asks what I can do.")
+        return reply(_unknown(text, box, brief), "No rule matches this request, so I say so.")
+    if box.profile == "none":
+        return reply(_no_tools(work, brief), "The request needs Stripe tools, but none are offered.")
+    if len(rounds) >= max_rounds:
+        return reply(
+            f"I stopped after {len(rounds)} rounds of tool calls without finishing (the sandbox's cap on "
+            "rounds per request). Try a simpler request, one step at a time.",
+            "The round cap is reached, so I stop planning.",
+        )
+    ctx = Context(box, memory, objects)
+    outcome = _replay([workflow_for(ctx, i) for i in work], rounds)
+    understood = "; ".join(_describe(i) for i in work)
+    if isinstance(outcome, tuple):
+        shown = ", ".join(f"`{c.name}` with {c.arguments_json}" for c in outcome)
+        step = f"round {len(rounds) + 1}" if rounds else "the first step"
+        return reply("", f"I read the request as: {understood}. For {step} I call {shown}.", outcome)
+    failed = any(r.failed for r in outcome)
+    why = (
+        "A step failed or could not be done, so I report it instead of retrying."
+        if failed
+        else ("The tool results are in; I summarise them.")
+    )
+    return reply(_compose(outcome, brief), f"I read the request as: {understood}. {why}")
+
+
+def _replay(
+    workflows: list[Workflow | None], rounds: list[list[Observation]]
+) -> tuple[Call, ...] | list[Report]:
+    """Run every workflow over the rounds already done; the next round's calls, or the reports."""
+    states: list[list[Call] | Report] = [_advance(w, None) for w in workflows if w is not None]
+    live = [w for w in workflows if w is not None]
+    for observations in rounds:
+        at = 0
+        for n, state in enumerate(states):
+            if isinstance(state, Report):
+                continue
+            chunk = observations[at : at + len(state)]
+            at += len(state)
+            chunk += [_no_result(c) for c in state[len(chunk) :]]
+            # Pair each result with the call as planned (it knows which arguments were dropped).
+            chunk = [replace(obs, call=planned) for obs, planned in zip(chunk, state, strict=False)]
+            states[n] = _advance(live[n], chunk)
+    pending = [call for state in states if isinstance(state, list) for call in state]
+    if pending:
+        return tuple(pending)
+    return [s for s in states if isinstance(s, Report)]
+
+
+def _advance(workflow: Workflow, results: list[Observation] | None) -> list[Call] | Report:
+    try:
+        return next(workflow) if results is None else workflow.send(results)
+    except StopIteration as done:
+        report: Report = done.value
+        return report
+    except Stop as stop:
+        return stop.report
+
+
+def _no_result(call: Call) -> Observation:
+    return Observation(call, "", error="no result came back for this call")
+
+
+def _rounds(after_user: Sequence[Mapping[str, Any]]) -> list[list[Observation]]:
+    """Each assistant tool-call message since the user spoke, with its results in call order."""
+    rounds: list[list[Call]] = []
+    ids: list[list[str]] = []
+    results: dict[str, str] = {}
+    for message in after_user:
+        role = message.get("role")
+        if role == "assistant" and message.get("tool_calls"):
+            calls, call_ids = [], []
+            for payload in message["tool_calls"]:
+                fn = payload.get("function") or {}
+                try:
+                    args = json.loads(fn.get("arguments") or "{}")
+                except ValueError:
+                    args = {}
+                calls.append(Call(str(fn.get("name", "")), args if isinstance(args, dict) else {}))
+                call_ids.append(str(payload.get("id", "")))
+            rounds.append(calls)
+            ids.append(call_ids)
+        elif role == "tool":
+            results[str(message.get("tool_call_id", ""))] = _text(message.get("content"))
+    out = []
+    for calls, call_ids in zip(rounds, ids, strict=True):
+        observed = []
+        for call, call_id in zip(calls, call_ids, strict=True):
+            if call_id not in results:
+                observed.append(_no_result(call))
+                continue
+            data, error = looks_failed(results[call_id])
+            observed.append(Observation(call, results[call_id], data, error))
+        out.append(observed)
+    return out
+
+
+def _memory(earlier: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
+    """Object ids mentioned in earlier turns (oldest first) and the full objects seen."""
+    ids: list[str] = []
+    objects: dict[str, dict[str, Any]] = {}
+    for message in earlier:
+        text = _text(message.get("content"))
+        for payload in message.get("tool_calls") or ():
+            text += " " + str((payload.get("function") or {}).get("arguments", ""))
+        ids.extend(_ID.findall(text))
+        if message.get("role") == "tool":
+            data, _ = looks_failed(text)
+            for obj in (
+                data
+                if isinstance(data, list)
+                else (data.get("data") or [data])
+                if isinstance(data, dict)
+                else []
+            ):
+                if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+                    objects[obj["id"]] = obj
+    return tuple(ids), objects
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def _compose(reports: list[Report], brief: bool) -> str:
+    parts = []
+    for report in reports:
+        lines = [report.summary]
+        if brief:
+            lines += list(report.details[:6])
+        else:
+            lines += list(report.details)
+            lines += [f"\n_Note: {note}_" for note in report.notes]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _describe(intent: Intent) -> str:
+    words = intent.kind.replace("_", " ")
+    extras = [
+        f"{k}={v}"
+        for k, v in (
+            ("name", intent.name),
+            ("email", intent.email),
+            ("amount", intent.money),
+            ("status", intent.status),
+            ("id", intent.ref),
+        )
+        if v
+    ]
+    if intent.with_link:
+        extras.append("then a payment link")
+    if intent.with_finalize:
+        extras.append("then finalize")
+    return f"{words} ({', '.join(str(e) for e in extras)})" if extras else words
+
+
+def _examples(brief: bool) -> str:
+    shown = EXAMPLES[:4] if brief else EXAMPLES
+    return "\n".join(f"- *{e}*" for e in shown)
+
+
+def _greeting(box: Toolbox, brief: bool) -> str:
+    if brief:
+        return "Hi! Sandbox stand-in here (rule-based, not a language model). Ask me about your Stripe data."
+    tools = (
+        "I can use the Stripe tools offered here."
+        if box.profile != "none"
+        else ("No Stripe tools are offered in this chat, so I can only talk.")
+    )
+    return (
+        "Hello! I'm the offline sandbox's rule-based stand-in, not a language model. "
+        f"{tools} Try for example:\n{_examples(brief)}"
+    )
+
+
+def _capabilities(box: Toolbox, brief: bool) -> str:
+    tools = {
+        "classic": "Stripe's per-resource tools",
+        "generic": "Stripe's generic API tools",
+        "none": "no tools (so I can only chat)",
+    }[box.profile]
+    return (
+        "I'm a deterministic rule-based stand-in for a language model, running offline in the sandbox. "
+        f"In this chat I have {tools}. I understand requests like:\n{_examples(brief)}"
+    )
+
+
+def _unknown(text: str, box: Toolbox, brief: bool) -> str:
+    said = f"*{text.strip()[:80]}*" if text.strip() else "that"
+    return (
+        f"Sorry, I could not map {said} to a Stripe action: I'm a rule-based sandbox stand-in, not a "
+        f"language model, so I only understand requests like these:\n{_examples(brief)}"
+    )
+
+
+def _no_tools(work: list[Intent], brief: bool) -> str:
+    wanted = ", ".join(i.kind.replace("_", " ") for i in work)
+    return (
+        f"I can't do that here ({wanted}): no Stripe tools are offered in this chat. I'm a rule-based "
+        "sandbox stand-in, not a language model; connect the Stripe tools and ask again, e.g.:\n"
+        f"{_examples(brief)}"
+    )

@@ -1,0 +1,187 @@
+"""Serve the sandbox over Streamable HTTP on loopback, with bearer-token checking like mcp.stripe.com.
+
+with SandboxMCPHTTPServer(profile="classic", token="sk_test_sandbox") as srv:
+    srv.url          # http://127.0.0.1:PORT/mcp
+    srv.drop_sessions()   # every client must re-initialize (tests "session lost -> reconnect")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import threading
+from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from stripe_nb_agent.config import register_secret
+from stripe_nb_agent.errors import SandboxError
+from stripe_nb_agent.sandbox.stripe.server import build_stripe_sandbox_server
+from stripe_nb_agent.sandbox.stripe.store import StripeStore
+
+__all__ = ["DEFAULT_TOKEN", "SandboxMCPHTTPServer"]
+
+DEFAULT_TOKEN = "sk_test_sandbox"
+_METADATA_PATH = "/.well-known/oauth-protected-resource"
+
+
+class _BearerGate:
+    """401 + ``WWW-Authenticate: Bearer resource_metadata=...`` unless the exact token is presented."""
+
+    def __init__(self, app: ASGIApp, token: str | None, owner: SandboxMCPHTTPServer) -> None:
+        self.app, self.token, self.owner = app, token, owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            self.owner._loop = asyncio.get_running_loop()
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        base = self.owner.base_url
+        if scope["path"] == _METADATA_PATH:
+            body = {
+                "resource": f"{base}/mcp",
+                "authorization_servers": [],
+                "bearer_methods_supported": ["header"],
+                "resource_name": "Stripe sandbox (offline)",
+            }
+            await _respond(send, 200, body, [])
+            return
+        if self.token is not None and not self._authorized(scope):
+            challenge = f'Bearer resource_metadata="{base}{_METADATA_PATH}"'
+            body = {
+                "error": "invalid_token",
+                "error_description": "Send Authorization: Bearer <the sandbox's secret key>.",
+            }
+            await _respond(send, 401, body, [(b"www-authenticate", challenge.encode())])
+            return
+        await self.app(scope, receive, send)
+
+    def _authorized(self, scope: Scope) -> bool:
+        assert self.token is not None
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                scheme, _, presented = value.decode("latin-1").partition(" ")
+                return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip(), self.token)
+        return False
+
+
+async def _respond(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class SandboxMCPHTTPServer:
+    """The sandbox MCP server on 127.0.0.1, run by uvicorn in a background thread.
+
+    ``token=None`` disables the bearer check. ``port=0`` picks a free port; read it from ``url``.
+    """
+
+    def __init__(
+        self,
+        *,
+        profile: str = "classic",
+        store: StripeStore | None = None,
+        token: str | None = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        json_response: bool = False,
+    ) -> None:
+        self.profile = profile
+        self.store = store if store is not None else StripeStore()
+        self.token = token
+        register_secret(token)
+        self.host = host
+        self._port = port
+        self._server = build_stripe_sandbox_server(profile, self.store)
+        inner = self._server.streamable_http_app(host=host, json_response=json_response)
+        self._app = _BearerGate(inner, token, self)
+        self._uvicorn: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def url(self) -> str:
+        """The MCP endpoint, e.g. ``http://127.0.0.1:54321/mcp``."""
+        return f"{self.base_url}/mcp"
+
+    def start(self, timeout: float = 15.0) -> SandboxMCPHTTPServer:
+        if self._thread is not None:
+            return self
+        config = uvicorn.Config(
+            self._app, host=self.host, port=self._port, log_level="warning", lifespan="on", ws="none"
+        )
+        self._uvicorn = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._uvicorn.run, name="stripe-sandbox-mcp", daemon=True)
+        self._thread.start()
+        started = threading.Event()
+
+        def wait() -> None:
+            while self._thread is not None and self._thread.is_alive() and not self._uvicorn.started:  # type: ignore[union-attr]
+                started.wait(0.01)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        waiter.join(timeout)
+        if not self._uvicorn.started:
+            self.stop()
+            raise SandboxError(
+                f"The sandbox MCP server did not start on {self.host}:{self._port} within {timeout:g}s. "
+                "Check the port is free (pass port=0 to pick one) and see the log above."
+            )
+        sockets = self._uvicorn.servers[0].sockets
+        self._port = int(sockets[0].getsockname()[1])
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+        self._uvicorn = None
+
+    def drop_sessions(self, timeout: float = 5.0) -> int:
+        """End every MCP session now (clients get 404 and must initialize again); returns how many."""
+        loop = self._loop
+        if loop is None or self._thread is None:
+            return 0
+        manager = self._server.session_manager
+
+        async def drop() -> int:
+            # The SDK has no public "end all sessions"; its own discard path is what a DELETE uses.
+            sessions = list(manager._server_instances.items())
+            for session_id, transport in sessions:
+                await manager._discard_session(session_id, transport)
+            return len(sessions)
+
+        return asyncio.run_coroutine_threadsafe(drop(), loop).result(timeout)
+
+    def __enter__(self) -> SandboxMCPHTTPServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,492 @@
+"""Tool results as DataFrames: one row per Stripe object, amounts in major units, times in UTC.
+
+What :func:`to_frame` does, in order:
+
+* **Unwraps** every shape a Stripe MCP server answers with: JSON text, ``{"result": ...}``
+  wrappers (MCP structured content), MCP text-content blocks, list envelopes
+  (``{"object": "list", "data": [...]}``), search results, generic envelopes (one list of objects
+  beside scalars such as ``has_more``), bare arrays and trimmed ``{id}`` objects.
+* **Flattens** nested objects into dotted columns (``metadata.plan``, ``recurring.interval``) down to
+  ``max_depth`` levels; deeper objects stay as dicts, lists stay as lists (never exploded), a nested
+  list envelope (an invoice's ``lines``, a subscription's ``items``) becomes its ``data`` list, and
+  empty dicts vanish (an empty ``metadata`` has no columns to give).
+* **Amounts** (``amount``, ``unit_amount``, ``total``, ...) whose row knows its currency (the
+  nearest ``currency`` column: ``price.currency`` for ``price.unit_amount``, else ``currency``) are
+  shown in major units: 5000 usd -> 50.0, 5000 jpy -> 5000, 5120 kwd -> 5.12. The column keeps its
+  name and the exact minor-unit integers move to ``<name>_minor`` (nullable ``Int64``), so nothing
+  is lost. Major units are float64, not Decimal: floats keep the column numeric (sums, plots,
+  ``describe`` and vectorised arithmetic all work, and converting 10k rows stays cheap), and
+  ``minor / 10**exponent`` is the float nearest the exact decimal, so it prints exactly at the
+  currency's precision; anyone who needs exact arithmetic has the integers in ``*_minor``. A column
+  whose every row is a zero-decimal currency stays integer. A row without a currency gets NaN.
+* **Times** (``created``, ``current_period_end``, ``available_on``, ...) become timezone-aware UTC
+  datetimes.
+* **Orders** columns: ``id`` first, then the object type's most useful fields (customers: name,
+  email, ...; payment intents: amount, currency, status, customer, ...), then the rest in Stripe's
+  order, then the ``*_minor`` columns, then the noisy ``object`` and ``livemode`` last (kept, since a
+  mixed search result needs ``object`` to tell rows apart).
+* **A single object** is a one-row frame, or, past :data:`WIDE_THRESHOLD` columns (a full payment
+  intent has ~40), a two-column ``field``/``value`` frame that reads top to bottom.
+* **The balance** becomes one row per kind (available, pending, ...) and currency.
+
+Anything else (an error payload, a plain message, a list of strings) is not tabular: ``None``, and
+the caller shows :func:`format_json` instead. An empty list is a frame with no rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, Final
+
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from stripe_nb_agent.tools.types import ToolResult
+
+__all__ = [
+    "AMOUNT_FIELDS",
+    "MAX_DEPTH",
+    "TIME_FIELDS",
+    "WIDE_THRESHOLD",
+    "ZERO_DECIMAL_CURRENCIES",
+    "currency_exponent",
+    "format_json",
+    "result_table",
+    "to_frame",
+]
+
+MAX_DEPTH: Final = 3
+"""Nested levels flattened into dotted columns: ``latest_charge.billing_details.address.city``."""
+
+WIDE_THRESHOLD: Final = 12
+"""A single object with more columns than this is shown as a ``field``/``value`` frame: a row of
+40 columns needs horizontal scrolling, 40 rows of two columns do not."""
+
+# https://docs.stripe.com/currencies#zero-decimal. ISK, HUF and TWD are "special cases" that the
+# API still counts in hundredths, so they are (correctly) absent here.
+ZERO_DECIMAL_CURRENCIES: Final = frozenset(
+    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
+)
+THREE_DECIMAL_CURRENCIES: Final = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+
+AMOUNT_FIELDS: Final = frozenset(
+    {
+        "amount",
+        "amount_capturable",
+        "amount_captured",
+        "amount_due",
+        "amount_excluding_tax",
+        "amount_off",
+        "amount_paid",
+        "amount_received",
+        "amount_refunded",
+        "amount_remaining",
+        "amount_reversed",
+        "amount_shipping",
+        "amount_subtotal",
+        "amount_tax",
+        "amount_total",
+        "application_fee_amount",
+        "balance",
+        "ending_balance",
+        "fee",
+        "minimum_amount",
+        "net",
+        "post_payment_credit_notes_amount",
+        "pre_payment_credit_notes_amount",
+        "starting_balance",
+        "subtotal",
+        "subtotal_excluding_tax",
+        "tax",
+        "total",
+        "total_excluding_tax",
+        "unit_amount",
+    }
+)
+
+TIME_FIELDS: Final = frozenset(
+    {
+        "arrival_date",
+        "available_on",
+        "billing_cycle_anchor",
+        "cancel_at",
+        "canceled_at",
+        "completed_at",
+        "created",
+        "current_period_end",
+        "current_period_start",
+        "due_by",
+        "due_date",
+        "effective_at",
+        "ended_at",
+        "expires_at",
+        "finalized_at",
+        "marked_uncollectible_at",
+        "next_payment_attempt",
+        "paid_at",
+        "period_end",
+        "period_start",
+        "redeem_by",
+        "start_date",
+        "trial_end",
+        "trial_start",
+        "voided_at",
+        "webhooks_delivered_at",
+    }
+)
+# Under ``source_types`` (balance entries) every number is an amount in the entry's currency.
+_AMOUNT_PARENTS: Final = frozenset({"source_types"})
+# Under these parents every integer is a timestamp (``period.start``, ``status_transitions.paid_at``).
+_TIME_PARENTS: Final = frozenset({"period", "status_transitions"})
+
+_NOISY: Final = ("object", "livemode")
+_LIST_OBJECTS: Final = frozenset({"list", "search_result"})
+_BALANCE_KINDS: Final = ("available", "pending", "connect_reserved", "instant_available")
+
+_PRIORITY: Final[dict[str, tuple[str, ...]]] = {
+    "customer": ("id", "name", "email", "phone", "description", "balance", "currency", "created"),
+    "product": ("id", "name", "description", "active", "default_price", "created"),
+    "price": (
+        "id",
+        "product",
+        "nickname",
+        "unit_amount",
+        "currency",
+        "type",
+        "recurring.interval",
+        "recurring.interval_count",
+        "active",
+        "created",
+    ),
+    "payment_intent": ("id", "amount", "currency", "status", "customer", "description", "created"),
+    "charge": (
+        "id",
+        "amount",
+        "amount_refunded",
+        "currency",
+        "status",
+        "paid",
+        "refunded",
+        "customer",
+        "payment_intent",
+        "description",
+        "created",
+    ),
+    "refund": ("id", "amount", "currency", "status", "reason", "charge", "payment_intent", "created"),
+    "subscription": (
+        "id",
+        "customer",
+        "status",
+        "current_period_start",
+        "current_period_end",
+        "cancel_at_period_end",
+        "created",
+    ),
+    "invoice": (
+        "id",
+        "number",
+        "customer",
+        "status",
+        "amount_due",
+        "amount_paid",
+        "amount_remaining",
+        "total",
+        "currency",
+        "due_date",
+        "created",
+    ),
+    "invoiceitem": ("id", "customer", "invoice", "amount", "currency", "description", "created"),
+    "coupon": ("id", "name", "percent_off", "amount_off", "currency", "duration", "valid", "created"),
+    "dispute": ("id", "amount", "currency", "status", "reason", "charge", "payment_intent", "created"),
+    "payment_link": ("id", "url", "active", "created"),
+    "balance_transaction": ("id", "type", "amount", "fee", "net", "currency", "status", "created"),
+    "balance": ("kind", "currency", "amount"),
+}
+_GENERIC_PRIORITY: Final = ("id", "name", "email", "description", "amount", "currency", "status", "created")
+
+
+def currency_exponent(currency: str) -> int:
+    """How many minor-unit digits Stripe uses for ``currency``: 0 (jpy), 2 (usd) or 3 (kwd)."""
+    code = currency.lower()
+    if code in ZERO_DECIMAL_CURRENCIES:
+        return 0
+    return 3 if code in THREE_DECIMAL_CURRENCIES else 2
+
+
+# Both cases, so the vectorised ``Series.map`` needs no per-row ``.lower()``.
+_DIVISORS: Final[dict[str, float]] = {
+    **dict.fromkeys(ZERO_DECIMAL_CURRENCIES, 1.0),
+    **dict.fromkeys(THREE_DECIMAL_CURRENCIES, 1000.0),
+}
+_DIVISORS.update({c.upper(): d for c, d in list(_DIVISORS.items())})
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def to_frame(data: Any, *, max_depth: int = MAX_DEPTH) -> pd.DataFrame | None:
+    """Stripe data (any shape a tool returns) as a DataFrame, or ``None`` when it is not tabular."""
+    data = _unwrap(data)
+    if isinstance(data, list):
+        if not all(type(item) is dict for item in data):
+            return None
+        return _frame(data, max_depth=max_depth)
+    if type(data) is not dict or not data or _is_error(data):
+        return None
+    if _is_balance(data):
+        return _frame(_balance_rows(data), max_depth=max_depth, object_type="balance")
+    frame = _frame([data], max_depth=max_depth)
+    if len(frame.columns) > WIDE_THRESHOLD:
+        return _field_value(frame)
+    return frame
+
+
+def result_table(result: ToolResult) -> pd.DataFrame | None:
+    """The table of a successful tool call, or ``None`` (failed call, or a non-tabular answer)."""
+    if not result.ok:
+        return None
+    return to_frame(result.data if result.data is not None else result.text)
+
+
+def format_json(data: Any) -> str:
+    """Pretty JSON for results that are not tables; JSON text is re-indented, other text kept."""
+    if isinstance(data, str):
+        parsed = _parse_json_text(data)
+        if parsed is _NOT_JSON:
+            return data
+        data = parsed
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unwrapping
+# ---------------------------------------------------------------------------------------------
+
+_NOT_JSON: Final = object()
+
+
+def _parse_json_text(text: str) -> Any:
+    stripped = text.strip()
+    if not stripped or stripped[0] not in '{["':
+        return _NOT_JSON
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return _NOT_JSON
+
+
+def _unwrap(data: Any) -> Any:
+    """Peel wrappers until the payload: text, ``{"result": ...}``, MCP content blocks, envelopes."""
+    for _ in range(8):  # wrappers nest a few levels at most; never loop on hostile input
+        if isinstance(data, str):
+            parsed = _parse_json_text(data)
+            if parsed is _NOT_JSON:
+                return None
+            data = parsed
+        elif isinstance(data, dict):
+            if len(data) == 1 and "result" in data:
+                data = data["result"]
+            elif data.get("object") in _LIST_OBJECTS and isinstance(data.get("data"), list):
+                return data["data"]
+            elif (rows := _generic_envelope_rows(data)) is not None:
+                return rows
+            else:
+                return data
+        elif isinstance(data, list) and data and all(_is_text_block(block) for block in data):
+            data = "".join(block["text"] for block in data)
+        else:
+            return data
+    return data
+
+
+def _is_text_block(block: Any) -> bool:
+    return type(block) is dict and block.get("type") == "text" and isinstance(block.get("text"), str)
+
+
+def _generic_envelope_rows(data: dict[str, Any]) -> list[Any] | None:
+    """The rows of ``{"data"|"results"|...: [objects], "has_more": ..., ...}``: one list of dicts
+    beside nothing but scalars."""
+    if "id" in data or "object" in data:
+        return None  # a Stripe object with a list field is still one object
+    rows: list[Any] | None = None
+    for value in data.values():
+        if isinstance(value, list):
+            if rows is not None or not value or not all(type(item) is dict for item in value):
+                return None
+            rows = value
+        elif isinstance(value, dict):
+            return None
+    return rows
+
+
+def _is_error(data: dict[str, Any]) -> bool:
+    return "error" in data and "id" not in data and isinstance(data["error"], (dict, str))
+
+
+def _is_balance(data: dict[str, Any]) -> bool:
+    if data.get("object") == "balance":
+        return True
+    return "id" not in data and isinstance(data.get("available"), list) and "pending" in data
+
+
+def _balance_rows(balance: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    kinds: list[tuple[str, Any]] = [(kind, balance.get(kind)) for kind in _BALANCE_KINDS]
+    issuing = balance.get("issuing")
+    if isinstance(issuing, dict):
+        kinds.append(("issuing.available", issuing.get("available")))
+    for kind, entries in kinds:
+        if isinstance(entries, list):
+            rows.extend({"kind": kind, **entry} for entry in entries if type(entry) is dict)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Flattening and the frame
+# ---------------------------------------------------------------------------------------------
+
+
+def _flatten(rows: list[dict[str, Any]], max_depth: int) -> list[dict[str, Any]]:
+    """Dotted-key records. Only dict values recurse (json_normalize also recurses on every leaf,
+    which is most of its cost); the common one-level case is inlined."""
+    flat_rows: list[dict[str, Any]] = []
+    append = flat_rows.append
+    for row in rows:
+        flat: dict[str, Any] = {}
+        for key, value in row.items():
+            if type(value) is dict:
+                if value and max_depth > 0:
+                    _flatten_into(flat, key, value, 1, max_depth)
+                elif value:
+                    flat[key] = value
+            else:
+                flat[key] = value
+        append(flat)
+    return flat_rows
+
+
+def _flatten_into(flat: dict[str, Any], prefix: str, obj: dict[str, Any], depth: int, max_depth: int) -> None:
+    if obj.get("object") in _LIST_OBJECTS and isinstance(obj.get("data"), list):
+        # A nested list envelope (invoice lines, subscription items) is its rows.
+        flat[prefix] = obj["data"]
+        return
+    for key, value in obj.items():
+        name = f"{prefix}.{key}"
+        if type(value) is dict:
+            if value and depth < max_depth:
+                _flatten_into(flat, name, value, depth + 1, max_depth)
+            elif value:
+                flat[name] = value
+        else:
+            flat[name] = value
+
+
+def _frame(rows: list[dict[str, Any]], *, max_depth: int, object_type: str | None = None) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(_flatten(rows, max_depth))
+    columns = list(frame.columns)
+    updates: dict[str, pd.Series] = {}
+    minor: dict[str, pd.Series] = {}
+    amount_columns: dict[str, str] = {}
+    present = set(columns)
+    for column in columns:
+        parent, _, leaf = str(column).rpartition(".")
+        if leaf in TIME_FIELDS or parent.rpartition(".")[2] in _TIME_PARENTS:
+            converted = _as_utc(frame[column])
+            if converted is not None:
+                updates[column] = converted
+        elif leaf in AMOUNT_FIELDS or parent.rpartition(".")[2] in _AMOUNT_PARENTS:
+            currency_column = _currency_column(parent, frame.columns)
+            # An existing ``<name>_minor`` field (unlikely, but data is data) wins over ours.
+            if currency_column is not None and f"{column}_minor" not in present:
+                pair = _as_major(frame[column], frame[currency_column])
+                if pair is not None:
+                    updates[column], minor[f"{column}_minor"] = pair
+                    amount_columns[column] = currency_column
+    if updates:
+        frame = frame.assign(**updates)
+    if minor:
+        frame = pd.concat([frame, pd.DataFrame(minor, index=frame.index)], axis=1)
+    frame = frame[_order(list(frame.columns), object_type or _object_type(frame), list(minor))]
+    # frame_html reads this to print each amount at its own currency's precision.
+    frame.attrs["amount_columns"] = amount_columns
+    return frame
+
+
+def _currency_column(parent: str, columns: Iterable[Any]) -> str | None:
+    """The nearest ``currency`` at or above ``parent``: ``a.b.currency``, ``a.currency``, ``currency``."""
+    present = set(columns)
+    while True:
+        candidate = f"{parent}.currency" if parent else "currency"
+        if candidate in present:
+            return candidate
+        if not parent:
+            return None
+        parent = parent.rpartition(".")[0]
+
+
+def _as_utc(series: pd.Series) -> pd.Series | None:
+    if not is_numeric_dtype(series.dtype) or is_bool_dtype(series.dtype):
+        if series.dtype != object or series.notna().any():
+            return None
+        # An all-null column (no subscription was cancelled) is still a time column.
+        series = series.astype("float64")
+    try:
+        return pd.to_datetime(series, unit="s", utc=True)
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
+
+
+def _as_major(amount: pd.Series, currency: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    if not is_numeric_dtype(amount.dtype) or is_bool_dtype(amount.dtype):
+        return None
+    known = currency.notna()
+    try:
+        divisor = currency.map(_DIVISORS).astype("float64")
+    except TypeError:  # a currency that is not a code (a dict, a list): leave the amount alone
+        return None
+    divisor = divisor.where(divisor.notna() | ~known, 100.0)
+    major = amount / divisor
+    try:
+        minor = amount.astype("Int64")
+    except (TypeError, ValueError):
+        minor = amount
+    if known.all() and (divisor == 1.0).all():
+        major = minor  # every row is zero-decimal: whole numbers stay whole
+    return major, minor
+
+
+def _object_type(frame: pd.DataFrame) -> str | None:
+    if "object" not in frame.columns:
+        return None
+    counts = Counter(value for value in frame["object"].tolist() if isinstance(value, str))
+    return counts.most_common(1)[0][0] if len(counts) == 1 else None
+
+
+def _order(columns: list[str], object_type: str | None, minor: list[str]) -> list[str]:
+    priority = _PRIORITY.get(object_type or "", _GENERIC_PRIORITY)
+    present = set(columns)
+    head = [column for column in priority if column in present]
+    tail_set = set(minor) | set(_NOISY)
+    placed = set(head) | tail_set
+    middle = [column for column in columns if column not in placed]
+    noisy = [column for column in _NOISY if column in present]
+    return [*head, *middle, *minor, *noisy]
+
+
+def _field_value(frame: pd.DataFrame) -> pd.DataFrame:
+    # Through object dtype so cells hold Python values (True, 5000), not numpy scalars.
+    row = frame.astype(object).iloc[0]
+    values = row.tolist()
+    result = pd.DataFrame({"field": list(frame.columns), "value": pd.Series(values, dtype=object)})
+    result.attrs["amount_fields"] = {
+        column: row[currency]
+        for column, currency in frame.attrs.get("amount_columns", {}).items()
+        if isinstance(row[currency], str)
+    }
+    return result

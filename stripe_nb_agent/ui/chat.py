@@ -1,0 +1,346 @@
+"""The chat widget: stock ipywidgets composed around the shared Agent.
+
+    import stripe_nb_agent
+    chat = stripe_nb_agent.chat()      # same Agent and conversation as %%stripe_agent
+    chat                               # display it
+    chat.send("list my last 3 customers"); chat.wait(30)
+
+Each turn is read on its own daemon thread, off the kernel's shell thread, so Stop, Approve and
+Decline clicks (comm messages the shell thread handles) are processed while a reply streams.
+Text is coalesced by a :class:`Throttle` (at most ~16 redraws a second, the last one as soon as the
+turn ends); structural changes (a tool call, a status) are drawn at once. Every string from the
+model or a tool goes through :mod:`render` (escaped, raw HTML off, links sanitised, redacted).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from stripe_nb_agent.agent.agent import Agent, RunningTurn
+from stripe_nb_agent.agent.events import AgentEvent, ToolCallAwaitingApproval, TurnResult
+from stripe_nb_agent.errors import StripeNbAgentError, UsageError
+from stripe_nb_agent.tables import result_table
+from stripe_nb_agent.tools.types import POLICIES, Policy
+from stripe_nb_agent.ui.render import (
+    STYLE_HTML,
+    escape,
+    frame_html,
+    json_html,
+    metrics_html,
+    render_markdown,
+    tool_call_html,
+)
+from stripe_nb_agent.ui.shared import get_agent
+from stripe_nb_agent.ui.state import ReplyState, ToolCallView
+from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
+from stripe_nb_agent.ui.transcript import export_transcript
+
+__all__ = ["ChatWidget", "ToolCard"]
+
+
+class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """One tool call: name, arguments, status, latency, result; Approve/Decline while held."""
+
+    def __init__(self, view: ToolCallView) -> None:
+        self.view = view
+        self.line = widgets.HTML()
+        self.approve_button = widgets.Button(description="Approve", button_style="success", icon="check")
+        self.decline_button = widgets.Button(description="Decline", button_style="danger", icon="times")
+        self.approve_button.on_click(lambda _: self.decide("approve"))
+        self.decline_button.on_click(lambda _: self.decide("decline"))
+        self.buttons = widgets.HBox([self.approve_button, self.decline_button])
+        super().__init__([self.line])
+        self.add_class("snba-card")
+        self.refresh()
+
+    def decide(self, decision: str) -> None:
+        """What the buttons do: approve or decline the held call (thread-safe in the agent)."""
+        approval = self.view.approval
+        if approval is None or approval.decision is not None:
+            return
+        getattr(approval, decision)()
+        self.view.status = "running" if decision == "approve" else "declined"
+        self.refresh()
+
+    def refresh(self) -> None:
+        view = self.view
+        result = view.result
+        html = tool_call_html(
+            view.name,
+            view.status,
+            view.latency_s,
+            result.error if result is not None and not result.ok else None,
+            view.arguments,
+        )
+        if result is not None and result.ok:
+            frame = result_table(result)
+            body = frame_html(frame) if frame is not None else json_html(result.data)
+            html += f'<details class="snba"><summary>result</summary>{body}</details>'
+        held = view.status == "awaiting_approval" and view.approval is not None
+        children = (self.line, self.buttons) if held else (self.line,)
+        self.line.value = html
+        if tuple(self.children) != children:  # type: ignore[has-type]
+            self.children = children
+
+
+class _Reply:
+    """The widgets of one exchange: the request, thinking, tool cards, the answer, the footer."""
+
+    def __init__(self, prompt: str) -> None:
+        self.state = ReplyState(prompt=prompt)
+        self.request = widgets.HTML(
+            f'<div class="snba snba-request"><strong>You</strong>: {escape(prompt)}</div>'
+        )
+        self.thinking = widgets.HTML()
+        self.tools: widgets.VBox = widgets.VBox()
+        self.answer = widgets.HTML()
+        self.footer = widgets.HTML()
+        self.box = widgets.VBox([self.request, self.thinking, self.tools, self.answer, self.footer])
+        self.cards: dict[str, ToolCard] = {}
+        self._drawn_text: str | None = None
+        self._drawn_reasoning: str | None = None
+
+    def draw_text(self) -> None:
+        """The throttled part: Markdown is rendered here, at the ticks, and once at the end."""
+        state = self.state
+        if state.reasoning != self._drawn_reasoning:
+            self._drawn_reasoning = state.reasoning
+            self.thinking.value = (
+                '<details class="snba snba-thinking"><summary>thinking</summary>'
+                f"{render_markdown(state.reasoning)}</details>"
+                if state.reasoning
+                else ""
+            )
+        if state.text != self._drawn_text:
+            self._drawn_text = state.text
+            self.answer.value = render_markdown(state.text) if state.text else ""
+
+    def draw_calls(self) -> None:
+        for call_id, view in self.state.calls.items():
+            card = self.cards.get(call_id)
+            if card is None:
+                card = self.cards[call_id] = ToolCard(view)
+                self.tools.children = (*self.tools.children, card)
+            else:
+                card.refresh()
+
+
+class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """A chat on the shared Agent: send, stop, approve, switch models, start over, export."""
+
+    def __init__(
+        self,
+        agent: Agent | None = None,
+        *,
+        conversation: str = "default",
+        model: str | None = None,
+        policy: Policy | None = None,
+        interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self.agent = agent if agent is not None else get_agent()
+        self.conversation = conversation
+        self.interval = interval
+        self._running: RunningTurn | None = None
+        self._reader: threading.Thread | None = None
+        self._reply: _Reply | None = None
+        self._lock = threading.Lock()
+        self.last_result: TurnResult | None = None
+
+        names = [row.name for row in self.agent.models() if row.usable]
+        current = self.agent.registry.resolve(model).name if model else self.agent.model
+        if current not in names:
+            names.append(current)
+        self.model_picker = widgets.Dropdown(options=names, value=current, description="Model")
+        self.policy_picker = widgets.Dropdown(
+            options=list(POLICIES), value=policy or self.agent.policy, description="Policy"
+        )
+        self.new_button = widgets.Button(description="New chat", icon="plus")
+        self.export_button = widgets.Button(description="Export", icon="download")
+        self.messages = widgets.VBox()
+        self.status = widgets.HTML()
+        self.input = widgets.Text(
+            placeholder="Ask about your Stripe account, then press Enter",
+            continuous_update=False,
+            layout=widgets.Layout(flex="1"),
+        )
+        self.send_button = widgets.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True)
+
+        # continuous_update=False: the value syncs on Enter (or leaving the field), which is the
+        # supported replacement for the deprecated Text.on_submit.
+        self.input.observe(self._on_input, names="value")
+        self.send_button.on_click(lambda _: self._submit())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.new_button.on_click(lambda _: self.new_chat())
+        self.export_button.on_click(lambda _: self._export_clicked())
+
+        style = widgets.HTML(STYLE_HTML)
+        header = widgets.HBox([self.model_picker, self.policy_picker, self.new_button, self.export_button])
+        footer = widgets.HBox([self.input, self.send_button, self.stop_button])
+        super().__init__([style, header, self.messages, self.status, footer])
+        self.add_class("snba-chat")
+        self._set_status("ready")
+
+    # --- actions (the buttons call these; tests and scripts can too) -----------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None and not self._running.finished
+
+    def send(self, text: str) -> None:
+        """Send ``text`` exactly as pressing Send does (ignored with a status when busy or empty)."""
+        text = text.strip()
+        if not text:
+            return
+        if self.busy:
+            self._set_status("still answering: wait, or press Stop", level="warning")
+            return
+        try:
+            running = self.agent.start(
+                text,
+                conversation=self.conversation,
+                model=self.model_picker.value,
+                policy=self.policy_picker.value,
+            )
+        except StripeNbAgentError as exc:
+            self._set_status(f"error: {exc.message}", level="error")
+            return
+        reply = _Reply(text)
+        self._reply, self._running = reply, running
+        self.messages.children = (*self.messages.children, reply.box)
+        self._set_busy(True)
+        self._set_status("thinking…")
+        self._reader = threading.Thread(
+            target=self._read, args=(running, reply), name="stripe-nb-agent-chat", daemon=True
+        )
+        self._reader.start()
+
+    def stop(self) -> None:
+        """Cancel the turn in flight (what Stop does); the partial answer stays."""
+        running = self._running
+        if running is not None and not running.finished:
+            self._set_status("stopping…")
+            running.cancel()
+
+    def wait(self, timeout: float | None = None) -> TurnResult | None:
+        """Block the calling thread until the current turn has ended and been drawn.
+
+        Raises :class:`TimeoutError` after ``timeout`` seconds (the turn goes on).
+        """
+        reader = self._reader
+        if reader is not None:
+            reader.join(timeout)
+            if reader.is_alive():
+                raise TimeoutError(
+                    f"The turn is still running after {timeout} s; call wait() again or stop()."
+                )
+        return self.last_result
+
+    def new_chat(self) -> None:
+        """Start the conversation afresh (a turn in flight is stopped first)."""
+        if self.busy:
+            self.stop()
+            self.wait(30)
+        self.agent.reset(self.conversation)
+        self.messages.children = ()
+        self._reply, self._running = None, None
+        self._set_status("new chat")
+
+    def export(self, path: str | Path | None = None) -> Path:
+        """Write the transcript (``.md`` Markdown or ``.json``), redacted; returns the path."""
+        target = path if path is not None else f"stripe-agent-{self.conversation}.md"
+        return export_transcript(self.agent.conversation(self.conversation), target)
+
+    # --- events ------------------------------------------------------------------------------
+
+    def _on_input(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._submit()
+
+    def _submit(self) -> None:
+        text = self.input.value
+        if not text.strip() or self.busy:
+            if self.busy:
+                self._set_status("still answering: wait, or press Stop", level="warning")
+            return
+        self.input.value = ""
+        self.send(text)
+
+    def _read(self, running: RunningTurn, reply: _Reply) -> None:
+        throttle = Throttle(reply.draw_text, interval=self.interval)
+        try:
+            for event in running.events():
+                with throttle.lock:
+                    self._apply(event, reply, throttle)
+        except BaseException as exc:  # the reader thread must never die silently
+            self._set_status(f"error: {exc}", level="error")
+        finally:
+            throttle.close()
+            self._finish(running, reply)
+
+    def _apply(self, event: AgentEvent, reply: _Reply, throttle: Throttle) -> None:
+        change = reply.state.apply(event)
+        if change in ("text", "reasoning"):
+            throttle.poke()
+            return
+        if change == "finished":
+            throttle.flush_if_dirty()
+            reply.draw_text()
+            return
+        if change == "structure":
+            # Text that arrived before a tool call is drawn before the call's card appears.
+            throttle.flush_if_dirty()
+            reply.draw_calls()
+            self._status_for(event, reply.state)
+
+    def _status_for(self, event: AgentEvent, state: ReplyState) -> None:
+        if isinstance(event, ToolCallAwaitingApproval):
+            names = ", ".join(c.name for c in state.awaiting)
+            self._set_status(f"waiting for your approval: {names}", level="warning")
+            return
+        running = state.running
+        if running:
+            self._set_status(f"calling {', '.join(dict.fromkeys(c.name for c in running))}…")
+        elif state.notices and state.notices[-1].level != "info":
+            notice = state.notices[-1]
+            self._set_status(notice.text, level="error" if notice.level == "error" else "warning")
+        else:
+            self._set_status("thinking…")
+
+    def _finish(self, running: RunningTurn, reply: _Reply) -> None:
+        result = running.result
+        self.last_result = result
+        self._set_busy(False)
+        if result is not None:
+            reply.footer.value = metrics_html(result.metrics)
+            if result.stop_reason == "cancelled":
+                self._set_status("stopped", level="warning")
+            elif result.stop_reason == "error":
+                self._set_status(f"error: {result.error}", level="error")
+            elif result.stop_reason == "max_rounds":
+                self._set_status("stopped at the round limit", level="warning")
+            else:
+                self._set_status("ready")
+
+    def _export_clicked(self) -> None:
+        try:
+            path = self.export()
+        except UsageError as exc:
+            self._set_status(f"error: {exc.message}", level="error")
+            return
+        self._set_status(f"exported to {path}")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.stop_button.disabled = not busy
+        # Two traits of one widget: hold_sync sends them as one comm message.
+        with self.send_button.hold_sync():
+            self.send_button.disabled = busy
+            self.send_button.description = "…" if busy else "Send"
+
+    def _set_status(self, text: str, *, level: str = "info") -> None:
+        css = {"error": "snba-error", "warning": "snba-warning"}.get(level, "")
+        self.status.value = f'<div class="snba snba-status {css}">{escape(text)}</div>'

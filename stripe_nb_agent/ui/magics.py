@@ -1,0 +1,534 @@
+"""``%%stripe_agent`` and ``%stripe_agent``: thin parsers in front of the shared Agent.
+
+    %load_ext stripe_nb_agent
+
+    %%stripe_agent --policy confirm --out turn
+    refund the last payment of {customer_id}
+
+    %stripe_agent approve all
+    %stripe_agent status | models | use MODEL | tools [--refresh] | history | reset | metrics
+    %stripe_agent export chat.md | help
+
+A bad option prints the usage and the fix, never a traceback. While the model writes, the cell
+shows live progress in a transient display (see :mod:`live`); at the end it shows the result once,
+as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import pandas as pd
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.display import display
+
+from stripe_nb_agent.agent.agent import Agent, RunningTurn
+from stripe_nb_agent.errors import StripeNbAgentError, UsageError
+from stripe_nb_agent.tools.types import POLICIES, Policy
+from stripe_nb_agent.ui.live import LiveCell, held_bundle
+from stripe_nb_agent.ui.result import FORMATS, OutputFormat, TurnOutput
+from stripe_nb_agent.ui.shared import get_agent
+from stripe_nb_agent.ui.state import ReplyState
+from stripe_nb_agent.ui.transcript import export_transcript
+
+__all__ = [
+    "CellOptions",
+    "StripeAgentMagics",
+    "interpolate",
+    "load_ipython_extension",
+    "parse_cell_options",
+    "unload_ipython_extension",
+]
+
+SUBCOMMANDS = (
+    "status",
+    "models",
+    "use",
+    "tools",
+    "history",
+    "reset",
+    "metrics",
+    "approve",
+    "decline",
+    "export",
+    "help",
+)
+
+HELP = """\
+%%stripe_agent [options]       the cell body is the request ({name} inserts a variable)
+  --model NAME                 model for this request (see %stripe_agent models)
+  --new                        start the conversation afresh
+  --conversation NAME          use (or create) another conversation (default: "default")
+  --policy auto|confirm|read-only
+                               confirm: write calls wait for %stripe_agent approve
+  --no-tools                   answer without calling Stripe
+  --max-rounds N               stop after N rounds of tool calls (default 10)
+  --out VAR                    also store the result (a TurnOutput) in VAR
+  --format markdown|text|json  how the result is shown
+  --show-reasoning             show the model's reasoning
+  --quiet                      no live progress and no output (combine with --out VAR)
+  --no-interpolate             send {braces} exactly as written
+
+%stripe_agent SUBCOMMAND
+  status                       where calls go (sandbox or live); keys as hints only
+  models                       the models you can use, and why others are not usable
+  use MODEL                    switch the model for the next requests (history is kept)
+  tools [--refresh]            the Stripe tools the agent can call
+  history [--conversation NAME]   the turns so far
+  reset [--conversation NAME]  forget a conversation
+  metrics [--conversation NAME]   per-turn timings as a DataFrame
+  approve [NUMBER|CALL_ID|all] run held write calls (confirm policy) and continue the turn
+  decline [NUMBER|CALL_ID|all] refuse held write calls and continue the turn
+  export FILE.md|FILE.json     write the conversation (redacted)
+  help                         this text"""
+
+
+class _HelpRequested(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` instead of printing and exiting."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog=prog, add_help=False, exit_on_error=False, allow_abbrev=False)
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}. Run `%stripe_agent help` for every option.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise UsageError(message or "invalid arguments. Run `%stripe_agent help` for every option.")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _identifier(text: str) -> str:
+    if not text.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid Python variable name")
+    return text
+
+
+def _cell_parser() -> _Parser:
+    p = _Parser("%%stripe_agent")
+    p.add_argument("--model")
+    p.add_argument("--new", action="store_true")
+    p.add_argument("--conversation", default="default")
+    p.add_argument("--policy", choices=POLICIES)
+    p.add_argument("--no-tools", dest="use_tools", action="store_false")
+    p.add_argument("--max-rounds", type=_positive_int, default=10)
+    p.add_argument("--out", type=_identifier)
+    p.add_argument("--format", choices=FORMATS, default="markdown")
+    p.add_argument("--show-reasoning", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-interpolate", dest="interpolate", action="store_false")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--max-tokens", type=_positive_int)
+    p.add_argument("-h", "--help", action="store_true")
+    return p
+
+
+@dataclass(frozen=True)
+class CellOptions:
+    model: str | None
+    new: bool
+    conversation: str
+    policy: Policy | None
+    use_tools: bool
+    max_rounds: int
+    out: str | None
+    format: OutputFormat
+    show_reasoning: bool
+    quiet: bool
+    interpolate: bool
+    temperature: float | None
+    max_tokens: int | None
+    help: bool
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Could not read the options ({exc}): check the quotes.") from None
+
+
+def parse_cell_options(line: str) -> CellOptions:
+    """The ``%%stripe_agent`` line as options; :class:`UsageError` with the fix when it is wrong."""
+    try:
+        ns = _cell_parser().parse_args(_split(line))
+    except argparse.ArgumentError as exc:
+        raise UsageError(f"{exc}. Run `%stripe_agent help` for every option.") from None
+    return CellOptions(**vars(ns))
+
+
+# A {name} or {name.attr} placeholder; {{ and }} are literal braces.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}")
+
+
+def interpolate(text: str, namespace: dict[str, Any]) -> str:
+    """Replace ``{name}`` (and ``{name.attr}``) with values from ``namespace``.
+
+    Unknown names, JSON (``{"a": 1}``) and anything else in braces are left exactly as written;
+    ``{{`` and ``}}`` give literal braces. It never raises.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        head, *attrs = match.group(1).split(".")
+        if head not in namespace:
+            return token
+        value = namespace[head]
+        for attr in attrs:
+            try:
+                value = getattr(value, attr)
+            except Exception:
+                return token
+        try:
+            return str(value)
+        except Exception:
+            return token
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def _fail(message: str) -> None:
+    print(f"stripe_agent: {message}", file=sys.stderr)
+
+
+@dataclass
+class _Held:
+    running: RunningTurn
+    state: ReplyState
+    options: CellOptions
+
+
+@magics_class
+class StripeAgentMagics(Magics):
+    """The ``stripe_agent`` line and cell magic."""
+
+    def __init__(self, shell: Any = None, agent: Agent | None = None) -> None:
+        super().__init__(shell)
+        self._agent = agent
+        self._held: _Held | None = None
+
+    @property
+    def agent(self) -> Agent:
+        if self._agent is None:
+            self._agent = get_agent()
+        return self._agent
+
+    @property
+    def _user_ns(self) -> dict[str, Any]:
+        assert self.shell is not None, "the magic is registered on a shell"
+        return self.shell.user_ns  # type: ignore[no-any-return]
+
+    @line_cell_magic
+    def stripe_agent(self, line: str, cell: str | None = None) -> Any:
+        try:
+            if cell is None:
+                return self._line(line)
+            return self._cell(line, cell)
+        except StripeNbAgentError as exc:
+            _fail(exc.message)
+            return None
+
+    # --- the cell magic -------------------------------------------------------------------
+
+    def _cell(self, line: str, cell: str) -> Any:
+        options = parse_cell_options(line)
+        if options.help:
+            print(HELP)
+            return None
+        prompt = (interpolate(cell, self._user_ns) if options.interpolate else cell).strip()
+        if not prompt:
+            raise UsageError("The cell is empty: write your request below the %%stripe_agent line.")
+        agent = self.agent
+        if options.new:
+            agent.reset(options.conversation)
+        running = agent.start(
+            prompt,
+            conversation=options.conversation,
+            model=options.model,
+            policy=options.policy,
+            use_tools=options.use_tools,
+            max_rounds=options.max_rounds,
+            temperature=options.temperature,
+            max_tokens=options.max_tokens,
+        )
+        state = ReplyState(prompt=prompt)
+        return self._follow(_Held(running, state, options))
+
+    def _follow(self, held: _Held) -> Any:
+        """Render the turn until it ends (return the result) or waits for approval (show the table)."""
+        options = held.options
+        live = LiveCell(held.state, show_reasoning=options.show_reasoning, enabled=not options.quiet)
+        live.open()
+        outcome = "finished"
+        try:
+            outcome = _consume(held.running, live)
+        except KeyboardInterrupt:
+            # The kernel's interrupt: stop the turn, then read its (prompt) final events so the
+            # conversation is repaired and the partial answer is shown as "stopped".
+            held.running.cancel()
+            for event in held.running.events():
+                live.apply(event)
+        finally:
+            live.close()
+        if outcome == "held":
+            self._held = held
+            if not options.quiet:
+                display(held_bundle(held.state), raw=True)  # type: ignore[no-untyped-call]
+            return None
+        self._held = None
+        result = held.running.result or held.state.result
+        if result is None:
+            raise UsageError("The turn ended without a result. Run the cell again.")
+        output = TurnOutput(
+            result,
+            format=options.format,
+            show_reasoning=options.show_reasoning,
+        )
+        if options.out:
+            self._user_ns[options.out] = output
+        return None if options.quiet else output
+
+    # --- the line magic -------------------------------------------------------------------
+
+    def _line(self, line: str) -> Any:
+        args = _split(line)
+        if not args or args[0] in ("help", "-h", "--help"):
+            print(HELP)
+            return None
+        command, rest = args[0], args[1:]
+        if command not in SUBCOMMANDS:
+            hint = ""
+            if not command.startswith("-"):
+                hint = " (a request goes in a cell: %%stripe_agent on the first line, the request below)"
+            raise UsageError(
+                f"Unknown subcommand {command!r}{hint}. Use one of: {', '.join(SUBCOMMANDS)}; "
+                "`%stripe_agent help` explains each."
+            )
+        handler = getattr(self, f"_cmd_{command}")
+        return handler(rest)
+
+    def _one_optional(self, command: str, rest: list[str], what: str) -> str | None:
+        if len(rest) > 1:
+            raise UsageError(f"`%stripe_agent {command}` takes at most one {what}, got {len(rest)}.")
+        return rest[0] if rest else None
+
+    def _conversation_arg(self, command: str, rest: list[str]) -> str:
+        p = _Parser(f"%stripe_agent {command}")
+        p.add_argument("--conversation", default="default")
+        try:
+            ns = p.parse_args(rest)
+        except argparse.ArgumentError as exc:
+            raise UsageError(f"{exc}. Usage: %stripe_agent {command} [--conversation NAME].") from None
+        return str(ns.conversation)
+
+    def _cmd_status(self, rest: list[str]) -> Any:
+        if rest:
+            raise UsageError("`%stripe_agent status` takes no arguments.")
+        return self.agent.status()
+
+    def _cmd_models(self, rest: list[str]) -> Any:
+        if rest:
+            raise UsageError("`%stripe_agent models` takes no arguments.")
+        rows = self.agent.models()
+        return pd.DataFrame(
+            [
+                {
+                    "model": r.name,
+                    "default": r.default,
+                    "current": r.name == self.agent.model,
+                    "usable": r.usable,
+                    "why not": r.why_not,
+                    "aliases": ", ".join(r.aliases),
+                    "endpoint": r.endpoint,
+                    "description": r.description,
+                }
+                for r in rows
+            ]
+        )
+
+    def _cmd_use(self, rest: list[str]) -> Any:
+        if len(rest) != 1:
+            raise UsageError("Usage: %stripe_agent use MODEL (see %stripe_agent models for the names).")
+        name = self.agent.use(rest[0])
+        print(f"Using {name} for the next requests; the conversation history is kept.")
+        return None
+
+    def _cmd_tools(self, rest: list[str]) -> Any:
+        p = _Parser("%stripe_agent tools")
+        p.add_argument("--refresh", action="store_true")
+        try:
+            ns = p.parse_args(rest)
+        except argparse.ArgumentError as exc:
+            raise UsageError(f"{exc}. Usage: %stripe_agent tools [--refresh].") from None
+        specs = self.agent.tools(refresh=ns.refresh)
+        return pd.DataFrame(
+            [
+                {
+                    "tool": s.name,
+                    "kind": s.kind,
+                    "parameters": ", ".join(s.parameters),
+                    "description": " ".join(s.description.split())[:160],
+                }
+                for s in specs
+            ]
+        )
+
+    def _cmd_history(self, rest: list[str]) -> Any:
+        convo = self.agent.conversation(self._conversation_arg("history", rest))
+        return pd.DataFrame(
+            [
+                {
+                    "prompt": t.prompt,
+                    "answer": t.text if len(t.text) <= 200 else t.text[:199] + "…",
+                    "model": t.model,
+                    "tool calls": ", ".join(t.tool_calls),
+                    "stop": t.stop_reason,
+                }
+                for t in convo.turns
+            ],
+            columns=["prompt", "answer", "model", "tool calls", "stop"],
+        )
+
+    def _cmd_metrics(self, rest: list[str]) -> Any:
+        convo = self.agent.conversation(self._conversation_arg("metrics", rest))
+        return pd.DataFrame(
+            [
+                {
+                    "turn": n,
+                    "model": t.model,
+                    "rounds": t.rounds,
+                    "tool_calls": len(t.tool_calls),
+                    "ttft_s": t.time_to_first_token,
+                    "tokens_per_s": t.tokens_per_second,
+                    "tool_time_s": t.tool_time_s,
+                    "total_s": t.total_s,
+                    "stop": t.stop_reason,
+                }
+                for n, t in enumerate(convo.turns, start=1)
+            ],
+            columns=_METRIC_COLUMNS,
+        ).set_index("turn")
+
+    def _cmd_reset(self, rest: list[str]) -> Any:
+        name = self._conversation_arg("reset", rest)
+        self.agent.reset(name)
+        if self._held is not None and self._held.running.finished:
+            self._held = None
+        print(f"Conversation {name!r} is empty again.")
+        return None
+
+    def _cmd_export(self, rest: list[str]) -> Any:
+        p = _Parser("%stripe_agent export")
+        p.add_argument("path")
+        p.add_argument("--conversation", default="default")
+        try:
+            ns = p.parse_args(rest)
+        except argparse.ArgumentError as exc:
+            raise UsageError(f"{exc}. Usage: %stripe_agent export FILE.md|FILE.json.") from None
+        convo = self.agent.conversation(ns.conversation)
+        target = export_transcript(convo, ns.path)
+        print(f"Wrote {len(convo.turns)} turn{'s' if len(convo.turns) != 1 else ''} to {target}.")
+        return None
+
+    def _cmd_approve(self, rest: list[str]) -> Any:
+        return self._decide("approve", rest)
+
+    def _cmd_decline(self, rest: list[str]) -> Any:
+        return self._decide("decline", rest)
+
+    def _decide(self, decision: str, rest: list[str]) -> Any:
+        which = self._one_optional(decision, rest, "call (a number, a call id or 'all')") or "all"
+        running = self.agent.held
+        if running is None or running.finished or not running.pending_approvals:
+            raise UsageError(
+                "Nothing is waiting for approval. Write calls wait only under the confirm policy "
+                "(%%stripe_agent --policy confirm)."
+            )
+        held = self._held
+        if held is None or held.running is not running:
+            # Held by another surface (the chat widget): decide, and let that surface draw the rest.
+            for approval in _select(running.pending_approvals, which):
+                getattr(approval, decision)()
+            print(f"{decision.title()}d; the chat widget that started this turn shows the rest.")
+            return None
+        pending = {a.call_id: a for a in running.pending_approvals}
+        views = [v for v in held.state.awaiting if v.call_id in pending]
+        chosen = _select(views, which)
+        for view in chosen:
+            getattr(pending[view.call_id], decision)()
+            # Its finish event will settle the status; meanwhile it no longer holds the turn.
+            view.status = "running"
+        return self._follow(held)
+
+
+_METRIC_COLUMNS = ["turn", "model", "rounds", "tool_calls", "ttft_s", "tokens_per_s", "tool_time_s"]
+_METRIC_COLUMNS += ["total_s", "stop"]
+
+
+def _select(items: list[Any], which: str) -> list[Any]:
+    if which == "all":
+        return list(items)
+    if which.isdigit():
+        number = int(which)
+        if 1 <= number <= len(items):
+            return [items[number - 1]]
+        raise UsageError(
+            f"There is no held call number {number}: {len(items)} call"
+            f"{'s are' if len(items) != 1 else ' is'} waiting (1..{len(items)}), or use 'all'."
+        )
+    for item in items:
+        if item.call_id == which:
+            return [item]
+    raise UsageError(f"No held call has the id {which!r}: use its number from the table, or 'all'.")
+
+
+def _consume(running: RunningTurn, live: LiveCell) -> str:
+    """Read events until the turn finishes, or until every call of the round is decided-or-waiting."""
+    for event in running.events():
+        live.apply(event)
+        if live.state.finished:
+            return "finished"
+        if live.state.held:
+            return "held"
+    return "finished"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext stripe_nb_agent``: read ``.env`` and register the magic (the Agent comes later)."""
+    from stripe_nb_agent.config import resolve_settings
+    from stripe_nb_agent.ui.shared import configure
+
+    try:
+        configure(settings=resolve_settings(dotenv=True))
+    except StripeNbAgentError as exc:
+        _fail(exc.message)
+        return
+    ipython.register_magics(StripeAgentMagics(ipython))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove the magic; the shared Agent and its conversations stay for ``%load_ext`` again."""
+    magics = ipython.magics_manager.magics
+    for kind in ("line", "cell"):
+        magics[kind].pop("stripe_agent", None)

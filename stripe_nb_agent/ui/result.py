@@ -1,0 +1,209 @@
+"""The value a ``%%stripe_agent`` cell returns: the answer, its tool calls, their tables, the metrics.
+
+    %%stripe_agent --out turn
+    list my last 5 payments
+
+    turn.tables[0].plot.bar(x="id", y="amount")     # next cell
+
+It displays itself through ``_repr_mimebundle_`` (``text/plain`` always, plus ``text/markdown`` or
+``text/html`` by format), so a cell shows it once, as its result, and a saved notebook reads
+anywhere. Everything in it comes from a model or a tool and goes through :mod:`render` (escaped,
+raw HTML off, secrets redacted).
+
+Stability: the answer, the tool lines and the tables are deterministic on the sandbox; the only
+varying figures are durations and rates (tool latencies and the metrics line). nbval masks them
+with ``tests/notebooks/sanitize.cfg``; ``metrics=False`` leaves them out altogether.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import pandas as pd
+
+from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
+from stripe_nb_agent.config import redact
+from stripe_nb_agent.tables import result_table
+from stripe_nb_agent.ui.render import (
+    STYLE_HTML,
+    escape,
+    frame_html,
+    metrics_html,
+    metrics_text,
+    render_markdown,
+    tool_call_html,
+    tool_call_line_text,
+    tool_status,
+)
+
+__all__ = ["FORMATS", "OutputFormat", "TurnOutput"]
+
+OutputFormat = Literal["markdown", "text", "json"]
+FORMATS: tuple[OutputFormat, ...] = ("markdown", "text", "json")
+
+_STOPPED = {
+    "cancelled": "stopped: the turn was cancelled; the answer below is partial.",
+    "max_rounds": "stopped: the round limit was reached (raise it with --max-rounds N).",
+}
+
+
+@dataclass(frozen=True)
+class TurnOutput:
+    """A finished turn, for reading in code and for display (see the module docstring)."""
+
+    result: TurnResult
+    format: OutputFormat = "markdown"
+    show_reasoning: bool = False
+    metrics: bool = True
+
+    # --- data ---------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self.result.text
+
+    @property
+    def reasoning(self) -> str:
+        return self.result.reasoning
+
+    @property
+    def prompt(self) -> str:
+        return self.result.prompt
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallRecord, ...]:
+        return self.result.tool_calls
+
+    @property
+    def turn_metrics(self) -> TurnMetrics:
+        return self.result.metrics
+
+    @property
+    def stop_reason(self) -> str:
+        return self.result.stop_reason
+
+    @property
+    def error(self) -> str | None:
+        return self.result.error
+
+    @cached_property
+    def tables(self) -> list[pd.DataFrame]:
+        """One DataFrame per successful tool call whose result is tabular, in call order."""
+        return [frame for _, frame in self._tables]
+
+    @cached_property
+    def _tables(self) -> list[tuple[ToolCallRecord, pd.DataFrame]]:
+        pairs: list[tuple[ToolCallRecord, pd.DataFrame]] = []
+        for record in self.result.tool_calls:
+            if record.result is None:
+                continue
+            frame = result_table(record.result)
+            if frame is not None:
+                pairs.append((record, frame))
+        return pairs
+
+    def to_dict(self) -> dict[str, Any]:
+        """The turn as plain JSON data (tool results included), for ``--format json`` and export."""
+        data = asdict(self.result)
+        return json.loads(redact(json.dumps(data, ensure_ascii=False, default=str)))  # type: ignore[no-any-return]
+
+    # --- display ------------------------------------------------------------------------------
+
+    def _status_line(self) -> str:
+        if self.result.stop_reason == "error":
+            return f"error: {self.result.error or 'the turn failed'}"
+        return _STOPPED.get(self.result.stop_reason, "")
+
+    def _tool_lines(self) -> list[str]:
+        return [
+            tool_call_line_text(
+                r.name,
+                tool_status(r.result),
+                r.result.latency_s if r.result is not None and self.metrics else None,
+                r.result.error if r.result is not None and not r.result.ok else None,
+            )
+            for r in self.result.tool_calls
+        ]
+
+    def to_text(self) -> str:
+        parts: list[str] = []
+        status = self._status_line()
+        if status:
+            parts.append(status)
+        if self.show_reasoning and self.reasoning:
+            parts.append("thinking:\n" + self.reasoning.strip())
+        parts.append(self.text or "(no answer)")
+        lines = self._tool_lines()
+        if lines:
+            parts.append("\n".join(lines))
+        if self.metrics:
+            parts.append(metrics_text(self.result.metrics))
+        return redact("\n\n".join(parts))
+
+    def to_markdown(self) -> str:
+        """The answer as the model wrote it, with tool lines and metrics as plain lines after it."""
+        parts: list[str] = []
+        status = self._status_line()
+        if status:
+            parts.append(f"**{status}**")
+        if self.show_reasoning and self.reasoning:
+            quoted = "\n".join("> " + line for line in self.reasoning.strip().splitlines())
+            parts.append(quoted)
+        parts.append(self.text or "_(no answer)_")
+        lines = self._tool_lines()
+        if lines:
+            parts.append("\n".join(f"- `{line}`" for line in lines))
+        if self.metrics:
+            parts.append(f"_{metrics_text(self.result.metrics)}_")
+        return redact("\n\n".join(parts))
+
+    def to_html(self) -> str:
+        parts = [STYLE_HTML]
+        status = self._status_line()
+        if status:
+            css = "snba-error" if self.result.stop_reason == "error" else "snba-warning"
+            parts.append(f'<div class="snba {css}">{escape(status)}</div>')
+        if self.show_reasoning and self.reasoning:
+            parts.append(
+                '<details class="snba snba-thinking"><summary>thinking</summary>'
+                f"{render_markdown(self.reasoning)}</details>"
+            )
+        parts.append(
+            render_markdown(self.text) if self.text else '<div class="snba"><em>(no answer)</em></div>'
+        )
+        tables = {id(record): frame for record, frame in self._tables}
+        for record in self.result.tool_calls:
+            result = record.result
+            parts.append(
+                tool_call_html(
+                    record.name,
+                    tool_status(result),
+                    result.latency_s if result is not None and self.metrics else None,
+                    result.error if result is not None and not result.ok else None,
+                )
+            )
+            frame = tables.get(id(record))
+            if frame is not None and len(frame):
+                parts.append(frame_html(frame))
+        if self.metrics:
+            parts.append(metrics_html(self.result.metrics))
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        plain = self.to_text()
+        if self.format == "text":
+            return {"text/plain": plain}
+        if self.format == "json":
+            data = self.to_dict()
+            return {"application/json": data, "text/plain": json.dumps(data, indent=2, ensure_ascii=False)}
+        return {"text/plain": plain, "text/markdown": self.to_markdown(), "text/html": self.to_html()}
+
+    def __repr__(self) -> str:
+        calls = ", ".join(r.name for r in self.result.tool_calls)
+        return (
+            f"<TurnOutput stop={self.result.stop_reason!r} chars={len(self.text)} "
+            f"tool_calls=[{calls}] tables={len(self.tables)}>"
+        )

@@ -1,0 +1,117 @@
+"""The loopback Streamable HTTP server: bearer checks, Stripe-Account, dropped sessions, concurrency."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import anyio
+import httpx2
+import mcp
+import pytest
+from mcp.client.streamable_http import streamable_http_client
+
+from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer, StripeStore
+
+TOKEN = "sk_test_sandbox_http"
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "0"},
+    },
+}
+HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxMCPHTTPServer]:
+    with SandboxMCPHTTPServer(profile="classic", store=StripeStore(), token=TOKEN) as srv:
+        yield srv
+
+
+def _client(srv: SandboxMCPHTTPServer, **headers: str) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}", **headers}, timeout=10)
+
+
+def test_url_is_loopback_mcp(server: SandboxMCPHTTPServer) -> None:
+    assert server.url == f"http://127.0.0.1:{server.port}/mcp"
+    assert server.port > 0
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer sk_test_wrong", "Basic abc", f"Bearer {TOKEN}x"])
+def test_missing_or_wrong_token_gets_401_with_resource_metadata(
+    server: SandboxMCPHTTPServer, auth: str | None
+) -> None:
+    headers = dict(HEADERS)
+    if auth:
+        headers["Authorization"] = auth
+    response = httpx2.post(server.url, json=INIT, headers=headers, timeout=10)
+    assert response.status_code == 401
+    challenge = response.headers["WWW-Authenticate"]
+    assert challenge.startswith("Bearer resource_metadata=")
+    metadata = httpx2.get(challenge.split("=", 1)[1].strip('"'), timeout=10)
+    assert metadata.json()["resource"] == server.url
+
+
+def test_right_token_initializes(server: SandboxMCPHTTPServer) -> None:
+    response = httpx2.post(
+        server.url, json=INIT, headers={**HEADERS, "Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    assert response.status_code == 200
+    assert response.headers.get("mcp-session-id")
+
+
+@pytest.mark.anyio
+async def test_tools_work_with_the_right_token_and_echo_stripe_account(server: SandboxMCPHTTPServer) -> None:
+    with anyio.fail_after(20):
+        async with (
+            _client(server, **{"Stripe-Account": "acct_connected123"}) as http,
+            mcp.Client(streamable_http_client(server.url, http_client=http)) as client,
+        ):
+            tools = await client.list_tools()
+            assert len(tools.tools) == 25
+            result = await client.call_tool("get_stripe_account_info", {})
+    info = json.loads(result.content[0].text)  # type: ignore[union-attr]
+    assert info["account_id"] == "acct_connected123"
+    assert info["acting_as_connected_account"] is True
+
+
+@pytest.mark.anyio
+async def test_dropped_sessions_answer_404_until_the_client_reconnects(server: SandboxMCPHTTPServer) -> None:
+    with anyio.fail_after(20):
+        async with (
+            _client(server) as http,
+            mcp.Client(streamable_http_client(server.url, http_client=http), mode="legacy") as client,
+        ):
+            await client.call_tool("retrieve_balance", {})
+            assert server.drop_sessions() >= 1
+            with pytest.raises(Exception, match=r"Session not found|404|terminated"):
+                await client.call_tool("retrieve_balance", {})
+        async with (
+            _client(server) as http,
+            mcp.Client(streamable_http_client(server.url, http_client=http), mode="legacy") as again,
+        ):
+            result = await again.call_tool("retrieve_balance", {})
+            assert not result.is_error
+
+
+@pytest.mark.anyio
+async def test_delayed_calls_overlap_on_one_session() -> None:
+    store = StripeStore(delay=0.2)
+    with SandboxMCPHTTPServer(store=store, token=TOKEN) as srv:
+        with anyio.fail_after(30):
+            async with (
+                _client(srv) as http,
+                mcp.Client(streamable_http_client(srv.url, http_client=http)) as client,
+            ):
+                started = anyio.current_time()
+                async with anyio.create_task_group() as tg:
+                    for _ in range(5):
+                        tg.start_soon(client.call_tool, "retrieve_balance", {})
+                elapsed = anyio.current_time() - started
+    # Five 200 ms calls in sequence would take at least 1 s; overlapping ones cannot.
+    assert elapsed < 1.0

@@ -1,0 +1,110 @@
+"""Recording stand-ins for the notebook frontend: display outputs and widget comm messages."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from comm.base_comm import BaseComm
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+
+
+@dataclass
+class Published:
+    data: dict[str, Any]
+    update: bool
+    display_id: str | None
+
+
+class RecordingPublisher(DisplayPublisher):  # type: ignore[misc]
+    """Keeps every display and display update, as a kernel would send them to the frontend."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.records: list[Published] = []
+
+    def publish(
+        self,
+        data: dict[str, Any],
+        metadata: Any = None,
+        source: Any = None,
+        *,
+        transient: dict[str, Any] | None = None,
+        update: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.records.append(Published(dict(data), update, (transient or {}).get("display_id")))
+
+    def clear_output(self, wait: bool = False) -> None:
+        pass
+
+    @property
+    def final(self) -> list[Published]:
+        """What a saved notebook keeps: each display at its last content, in display order."""
+        latest: dict[str, Published] = {}
+        order: list[Published | str] = []
+        for record in self.records:
+            if record.display_id is None:
+                order.append(record)
+            elif record.update:
+                latest[record.display_id] = record
+            else:
+                latest[record.display_id] = record
+                order.append(record.display_id)
+        return [latest[o] if isinstance(o, str) else o for o in order]
+
+    def texts(self) -> list[str]:
+        return [r.data.get("text/plain", "") for r in self.final if r.data.get("text/plain", "")]
+
+    def html(self) -> str:
+        return "".join(r.data.get("text/html", "") for r in self.final)
+
+
+class RecordingComm(BaseComm):  # type: ignore[misc]
+    """A widget comm that records what would be sent to the frontend (ipywidgets' own approach)."""
+
+    sent: list[tuple[float, str, dict[str, Any]]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sent = []
+        super().__init__(*args, **kwargs)
+
+    def publish_msg(
+        self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any
+    ) -> None:
+        self.sent.append((time.monotonic(), msg_type, data or {}))
+
+
+@dataclass
+class CommLog:
+    comms: list[RecordingComm] = field(default_factory=list)
+
+    def updates_to(self, widget: Any) -> list[tuple[float, dict[str, Any]]]:
+        """The state updates sent for one widget, with their send times."""
+        out = []
+        for c in self.comms:
+            if c.comm_id == widget.comm.comm_id:
+                out += [
+                    (t, d["state"])
+                    for t, kind, d in c.sent
+                    if kind == "comm_msg" and d.get("method") == "update"
+                ]
+        return out
+
+    def total_updates(self) -> int:
+        return sum(
+            1
+            for c in self.comms
+            for _, kind, d in c.sent
+            if kind == "comm_msg" and d.get("method") == "update"
+        )
+
+
+def run(shell: InteractiveShell, source: str) -> Any:
+    """Run a cell; fail the test on any exception (the magic must never raise)."""
+    result = shell.run_cell(source)
+    if result.error_before_exec or result.error_in_exec:
+        raise AssertionError(f"cell raised: {result.error_before_exec or result.error_in_exec!r}")
+    return result.result

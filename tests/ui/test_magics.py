@@ -1,0 +1,330 @@
+"""%%stripe_agent and %stripe_agent through a real IPython shell on the offline sandbox."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from stripe_nb_agent.agent.agent import Agent
+from stripe_nb_agent.errors import UsageError
+from stripe_nb_agent.ui.magics import interpolate, parse_cell_options
+from stripe_nb_agent.ui.result import TurnOutput
+from tests.ui.support import RecordingPublisher, run
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def cell(shell: InteractiveShell, line: str, body: str) -> Any:
+    return run(shell, f"%%stripe_agent {line}\n{body}")
+
+
+def _customers(agent: Agent) -> list[dict[str, Any]]:
+    return list(agent.sandbox_store.list_customers(limit=100)["data"])
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def test_interpolation_replaces_known_names_and_keeps_everything_else() -> None:
+    ns = {"customer": "cus_123", "limit": 3, "obj": pd.Series([1], name="s")}
+    text = 'for {customer} take {limit} {missing} {"a": 1} {{literal}} {obj.name} {obj.nope} { x } {'
+    assert interpolate(text, ns) == 'for cus_123 take 3 {missing} {"a": 1} {literal} s {obj.nope} { x } {'
+
+
+def test_interpolation_never_raises_on_values_whose_str_fails() -> None:
+    class Broken:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert interpolate("{b}", {"b": Broken()}) == "{b}"
+
+
+def test_cell_options_parse_every_flag() -> None:
+    o = parse_cell_options(
+        "--model sandbox --new --conversation side --policy confirm --no-tools --max-rounds 3 --out r "
+        "--format json --show-reasoning --quiet --no-interpolate --temperature 0.2 --max-tokens 50"
+    )
+    assert (o.model, o.new, o.conversation, o.policy, o.use_tools) == (
+        "sandbox",
+        True,
+        "side",
+        "confirm",
+        False,
+    )
+    assert (o.max_rounds, o.out, o.format, o.show_reasoning, o.quiet, o.interpolate) == (
+        3,
+        "r",
+        "json",
+        True,
+        True,
+        False,
+    )
+    assert (o.temperature, o.max_tokens) == (0.2, 50)
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("--bogus", "unrecognized arguments: --bogus"),
+        ("--policy sometimes", "invalid choice"),
+        ("--max-rounds 0", "at least 1"),
+        ("--max-rounds many", "whole number"),
+        ("--out 1abc", "not a valid Python variable name"),
+        ("--format yaml", "invalid choice"),
+        ('--model "unclosed', "check the quotes"),
+        ("--conversation", "expected one argument"),
+    ],
+)
+def test_bad_options_raise_usage_errors_that_say_the_fix(line: str, says: str) -> None:
+    with pytest.raises(UsageError, match=says):
+        parse_cell_options(line)
+
+
+def test_bad_option_in_a_cell_prints_the_fix_and_no_traceback(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        result = shell.run_cell("%%stripe_agent --policy sometimes\nlist customers")
+    assert result.success and result.result is None
+    assert "stripe_agent: argument --policy: invalid choice" in cap.stderr
+    assert "%stripe_agent help" in cap.stderr
+    assert "Traceback" not in cap.stdout + cap.stderr
+
+
+def test_unknown_subcommand_points_at_the_cell_magic(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        assert shell.run_cell("%stripe_agent list my customers").success
+    assert "Unknown subcommand 'list'" in cap.stderr and "%%stripe_agent on the first line" in cap.stderr
+
+
+def test_help_lists_every_option_and_subcommand(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        run(shell, "%stripe_agent help")
+    for word in ("--policy", "--out VAR", "--no-interpolate", "approve", "export FILE", "metrics"):
+        assert word in cap.stdout
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def test_plain_request_returns_a_turn_output_shown_once(
+    shell: InteractiveShell, published: RecordingPublisher
+) -> None:
+    out = cell(shell, "--no-tools", "hello")
+    assert isinstance(out, TurnOutput)
+    assert out.text and out.tool_calls == () and out.tables == []
+    # The only display the cell leaves is the live one, emptied: the answer is the cell's value.
+    assert [r.data for r in published.final] == [{"text/plain": ""}]
+    bundle = out._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/markdown", "text/html"}
+    assert out.text in bundle["text/plain"]
+
+
+def test_tool_request_has_tables_and_tool_lines(
+    shell: InteractiveShell, published: RecordingPublisher
+) -> None:
+    out = cell(shell, "--out turn", "list my last 3 customers")
+    assert shell.user_ns["turn"] is out
+    assert [r.name for r in out.tool_calls][0] == "list_customers"
+    assert all(isinstance(t, pd.DataFrame) for t in out.tables) and len(out.tables) >= 1
+    html = out._repr_mimebundle_()["text/html"]
+    assert "snba-table" in html and "list_customers" in html and "TTFT" in html
+    assert "✓ list_customers" in out.to_text()
+    # Live progress was drawn while it ran (a tool line), then cleared.
+    live = [r.data.get("text/plain", "") for r in published.records if r.update]
+    assert any("list_customers" in t for t in live)
+    assert live[-1] == ""
+
+
+def test_live_updates_are_coalesced(shell: InteractiveShell, published: RecordingPublisher) -> None:
+    out = cell(shell, "", "list my last 5 customers")
+    updates = [r for r in published.records if r.update]
+    # Far fewer redraws than text pieces: the throttle coalesces deltas between ticks.
+    assert len(updates) < max(len(out.text.split()), 10)
+
+
+def test_interpolation_reaches_the_model_and_no_interpolate_keeps_braces(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    shell.user_ns["n"] = 2
+    cell(shell, "--no-tools", 'list my last {n} customers {"x": 1}')
+    assert agent.conversation().turns[-1].prompt == 'list my last 2 customers {"x": 1}'
+    cell(shell, "--no-tools --no-interpolate", "list my last {n} customers")
+    assert agent.conversation().turns[-1].prompt == "list my last {n} customers"
+
+
+def test_conversation_new_and_model_options(shell: InteractiveShell, agent: Agent) -> None:
+    cell(shell, "--no-tools --conversation side", "hello")
+    cell(shell, "--no-tools --conversation side --model sandbox-brief", "hello again")
+    side = agent.conversation("side")
+    assert [t.model for t in side.turns] == ["sandbox", "sandbox-brief"]
+    assert agent.conversation("default").turns == []
+    cell(shell, "--no-tools --conversation side --new", "fresh")
+    assert [t.prompt for t in agent.conversation("side").turns] == ["fresh"]
+
+
+def test_format_text_and_json(shell: InteractiveShell) -> None:
+    text = cell(shell, "--format text --no-tools", "hello")
+    assert set(text._repr_mimebundle_()) == {"text/plain"}
+    js = cell(shell, "--format json", "list my last 2 customers")
+    bundle = js._repr_mimebundle_()
+    assert bundle["application/json"]["tool_calls"][0]["name"] == "list_customers"
+    assert json.loads(bundle["text/plain"])["stop_reason"] == "complete"
+
+
+def test_quiet_shows_nothing_but_stores_out(shell: InteractiveShell, published: RecordingPublisher) -> None:
+    assert cell(shell, "--quiet --out turn --no-tools", "hello") is None
+    assert published.records == []
+    assert isinstance(shell.user_ns["turn"], TurnOutput)
+
+
+def test_show_reasoning_puts_thinking_in_the_output(shell: InteractiveShell) -> None:
+    out = cell(shell, "--show-reasoning", "list my last 2 customers")
+    if out.reasoning:
+        assert "thinking" in out.to_text() and "<details" in out.to_html()
+
+
+def test_read_only_policy_refuses_writes(shell: InteractiveShell, agent: Agent) -> None:
+    cell(shell, "--policy read-only", "create a customer named Ada Lovelace with email ada@example.com")
+    assert all(c["name"] != "Ada Lovelace" for c in _customers(agent))
+
+
+def test_max_rounds_stops_the_turn(shell: InteractiveShell) -> None:
+    out = cell(shell, "--max-rounds 1", "list my last 3 customers")
+    assert out.stop_reason == "max_rounds"
+    assert "round limit" in out.to_text()
+
+
+# --- approve / decline across cells ---------------------------------------------------------
+
+WRITE = "create a customer named Ada Lovelace with email ada@example.com"
+
+
+def test_confirm_holds_the_write_then_approve_continues_the_same_turn(
+    shell: InteractiveShell, agent: Agent, published: RecordingPublisher
+) -> None:
+    assert cell(shell, "--policy confirm", WRITE) is None
+    held = published.final[-1].data["text/plain"]
+    assert "1 write call waiting for your approval" in held
+    assert "%stripe_agent approve 1" in held and "%stripe_agent decline all" in held
+    assert agent.held is not None and not agent.held.finished
+    turn_id = agent.held.turn.turn_id
+
+    out = run(shell, "%stripe_agent approve all")
+    assert isinstance(out, TurnOutput) and out.stop_reason == "complete"
+    assert agent.held.turn.turn_id == turn_id
+    assert [r.result.ok for r in out.tool_calls if r.result] == [True]
+    assert any(c.get("name") == "Ada Lovelace" for c in _customers(agent))
+
+
+def test_decline_by_number_runs_nothing(shell: InteractiveShell, agent: Agent) -> None:
+    cell(shell, "--policy confirm", WRITE)
+    out = run(shell, "%stripe_agent decline 1")
+    assert out.tool_calls[0].result.error_kind == "declined"
+    assert "declined" in out.to_text()
+    assert all(c.get("name") != "Ada Lovelace" for c in _customers(agent))
+
+
+def test_approve_with_nothing_held_or_a_bad_number_says_why(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        run(shell, "%stripe_agent approve")
+    assert "Nothing is waiting for approval" in cap.stderr
+    cell(shell, "--policy confirm", WRITE)
+    with capture_output() as cap:
+        run(shell, "%stripe_agent approve 7")
+    assert "no held call number 7" in cap.stderr
+    run(shell, "%stripe_agent decline all")
+
+
+# --- subcommands -----------------------------------------------------------------------------
+
+
+def test_status_models_use_and_tools(shell: InteractiveShell, agent: Agent) -> None:
+    status = run(shell, "%stripe_agent status")
+    assert "sandbox" in str(status)
+    models = run(shell, "%stripe_agent models")
+    assert {"model", "usable", "why not"} <= set(models.columns) and "sandbox" in set(models["model"])
+    with capture_output() as cap:
+        run(shell, "%stripe_agent use sandbox-brief")
+    assert agent.model == "sandbox-brief" and "history is kept" in cap.stdout
+    tools = run(shell, "%stripe_agent tools --refresh")
+    assert "list_customers" in set(tools["tool"]) and set(tools["kind"]) <= {"read", "write"}
+
+
+def test_history_metrics_and_reset(shell: InteractiveShell) -> None:
+    cell(shell, "--no-tools", "hello")
+    cell(shell, "", "list my last 2 customers")
+    history = run(shell, "%stripe_agent history")
+    assert list(history["prompt"]) == ["hello", "list my last 2 customers"]
+    metrics = run(shell, "%stripe_agent metrics")
+    assert list(metrics.index) == [1, 2] and metrics.loc[2, "tool_calls"] >= 1
+    assert (metrics["total_s"] > 0).all()
+    with capture_output() as cap:
+        run(shell, "%stripe_agent reset")
+    assert "empty again" in cap.stdout
+    assert run(shell, "%stripe_agent history").empty
+
+
+def test_export_markdown_and_json_are_redacted(shell: InteractiveShell, tmp_path: Path) -> None:
+    secret = "sk_test_" + "a" * 24 + "WXYZ"
+    cell(shell, "--no-tools", f"my key is {secret}, say hello")
+    cell(shell, "", "list my last 2 customers")
+    md, js = tmp_path / "chat.md", tmp_path / "chat.json"
+    with capture_output() as cap:
+        run(shell, f"%stripe_agent export {md}")
+        run(shell, f"%stripe_agent export {js}")
+    assert "Wrote 2 turns" in cap.stdout
+    text = md.read_text()
+    assert "## You" in text and "list_customers" in text and secret not in text and "WXYZ" in text
+    assert json.loads(js.read_text())["format"] == "stripe-nb-agent.conversation"
+    assert secret not in js.read_text()
+    with capture_output() as cap:
+        run(shell, f"%stripe_agent export {tmp_path / 'chat.txt'}")
+    assert "end the file name with .md" in cap.stderr
+
+
+# --- interrupt and escaping ------------------------------------------------------------------
+
+
+def test_kernel_interrupt_stops_the_turn_and_shows_the_partial_answer(
+    shell: InteractiveShell, agent: Agent, sandbox_server: Any, published: RecordingPublisher
+) -> None:
+    import _thread
+
+    sandbox_server.pace = 0.02
+    fired = threading.Event()
+    original = published.publish
+
+    def publish(data: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original(data, *args, **kwargs)
+        # Interrupt once text is streaming, as the kernel's interrupt button would.
+        if not fired.is_set() and len(data.get("text/plain", "")) > 20:
+            fired.set()
+            _thread.interrupt_main()
+
+    published.publish = publish  # type: ignore[method-assign]
+    try:
+        out = cell(shell, "--no-tools", "tell me about refunds in detail")
+    finally:
+        sandbox_server.pace = 0.0
+    assert fired.is_set()
+    assert out.stop_reason == "cancelled"
+    assert out.to_text().startswith("stopped")
+    assert not agent.conversation().busy
+
+
+def test_hostile_customer_names_are_text_in_the_magic_output_and_tables(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    agent.sandbox_store.create_customer(HOSTILE, "x@example.com")
+    agent.sandbox_store.create_customer("<script>alert(2)</script>", "y@example.com")
+    out = cell(shell, "", "list my last 2 customers")
+    html = out.to_html()
+    assert "<img" not in html and "<script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&lt;img" in html
+    assert any(HOSTILE in t.to_string() for t in out.tables)
