@@ -13,15 +13,12 @@ three attempts by default).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import threading
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
-import anyio
 import httpx2
 
 from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Secret, Settings, resolve_settings
@@ -199,32 +196,12 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from synchronous code, also inside a running event loop.
 
     Jupyter runs cells on a thread whose asyncio loop is already running, where ``anyio.run``
-    cannot start; there the coroutine runs on a fresh loop in a short-lived worker thread (no
-    loop re-entry, no nest_asyncio). Each call builds its own HTTP client, so nothing is shared
-    across loops.
+    cannot start; the coroutine runs on the package's background loop instead (no loop re-entry,
+    no nest_asyncio), and a kernel interrupt cancels it.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return anyio.run(_await, coro)
-    box: dict[str, Any] = {}
+    from stripe_nb_agent._loop import get_loop
 
-    def target() -> None:
-        try:
-            box["value"] = anyio.run(_await, coro)
-        except BaseException as exc:  # re-raised on the caller's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="stripe-nb-agent-sync-call", daemon=True)
-    worker.start()
-    worker.join()
-    if "error" in box:
-        raise box["error"]
-    return cast(T, box["value"])
-
-
-async def _await(coro: Coroutine[Any, Any, T]) -> T:
-    return await coro
+    return get_loop().run(coro)
 
 
 # --- custom deployments ------------------------------------------------------------------------

@@ -406,7 +406,7 @@ def get_embedder(
     if name == LOCAL_EMBEDDING_MODEL:
         from stripe_nb_agent.llm.local_embeddings import LocalEmbedder
 
-        return LocalEmbedder(batch_size=batch_size or 32)
+        return LocalEmbedder(batch_size=batch_size or 16)
     if name == DAT1_EMBEDDING_MODEL:
         settings = settings or resolve_settings()
         return Dat1Embedder(settings.dat1_root, key=settings.dat1_api_key, **extra)

@@ -187,7 +187,7 @@ class LocalEmbedder:
     dimensions = DIMENSIONS
 
     def __init__(
-        self, files: ModelFiles | None = None, *, batch_size: int = 32, threads: int | None = None
+        self, files: ModelFiles | None = None, *, batch_size: int = 16, threads: int | None = None
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")

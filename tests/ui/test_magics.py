@@ -19,6 +19,7 @@ from stripe_nb_agent.ui.result import TurnOutput
 from tests.ui.support import RecordingPublisher, run
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+WRITE = "create a customer named Grace Hopper with email grace@example.com"
 
 
 def cell(shell: InteractiveShell, line: str, body: str) -> Any:
@@ -190,8 +191,9 @@ def test_show_reasoning_puts_thinking_in_the_output(shell: InteractiveShell) -> 
 
 
 def test_read_only_policy_refuses_writes(shell: InteractiveShell, agent: Agent) -> None:
-    cell(shell, "--policy read-only", "create a customer named Ada Lovelace with email ada@example.com")
-    assert all(c["name"] != "Ada Lovelace" for c in _customers(agent))
+    before = len(_customers(agent))
+    cell(shell, "--policy read-only", WRITE)
+    assert len(_customers(agent)) == before
 
 
 def test_max_rounds_stops_the_turn(shell: InteractiveShell) -> None:
@@ -201,8 +203,6 @@ def test_max_rounds_stops_the_turn(shell: InteractiveShell) -> None:
 
 
 # --- approve / decline across cells ---------------------------------------------------------
-
-WRITE = "create a customer named Ada Lovelace with email ada@example.com"
 
 
 def test_confirm_holds_the_write_then_approve_continues_the_same_turn(
@@ -219,15 +219,16 @@ def test_confirm_holds_the_write_then_approve_continues_the_same_turn(
     assert isinstance(out, TurnOutput) and out.stop_reason == "complete"
     assert agent.held.turn.turn_id == turn_id
     assert [r.result.ok for r in out.tool_calls if r.result] == [True]
-    assert any(c.get("name") == "Ada Lovelace" for c in _customers(agent))
+    assert any(c.get("name") == "Grace Hopper" for c in _customers(agent))
 
 
 def test_decline_by_number_runs_nothing(shell: InteractiveShell, agent: Agent) -> None:
+    before = len(_customers(agent))
     cell(shell, "--policy confirm", WRITE)
     out = run(shell, "%stripe_agent decline 1")
     assert out.tool_calls[0].result.error_kind == "declined"
     assert "declined" in out.to_text()
-    assert all(c.get("name") != "Ada Lovelace" for c in _customers(agent))
+    assert len(_customers(agent)) == before
 
 
 def test_approve_with_nothing_held_or_a_bad_number_says_why(shell: InteractiveShell) -> None:

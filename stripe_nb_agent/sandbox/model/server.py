@@ -357,12 +357,20 @@ _singleton: SandboxModelServer | None = None
 _singleton_lock = threading.Lock()
 
 
+def sandbox_extra_routes() -> list[BaseRoute]:
+    """The embedding and reranker routes, computed with the local model (loaded on first use)."""
+    from stripe_nb_agent.llm.local_embeddings import LocalEmbedder
+    from stripe_nb_agent.sandbox.embedding_routes import embedding_routes
+
+    return list(embedding_routes(LocalEmbedder))
+
+
 def get_sandbox_model_server() -> SandboxModelServer:
-    """The process-wide server, started on first use and stopped at exit."""
+    """The process-wide server (chat, embeddings, reranker), started on first use, stopped at exit."""
     global _singleton
     with _singleton_lock:
         if _singleton is None or not _singleton.running:
-            server = SandboxModelServer().start()
+            server = SandboxModelServer(extra_routes=sandbox_extra_routes()).start()
             atexit.register(server.stop)
             _singleton = server
         return _singleton

@@ -1,0 +1,182 @@
+"""The chat widget driven by .send() and button clicks on the offline sandbox, with a recording comm."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import stripe_nb_agent
+from stripe_nb_agent.agent.agent import Agent
+from stripe_nb_agent.ui.chat import ChatWidget
+from stripe_nb_agent.ui.render import render_markdown
+from tests.ui.support import CommLog
+
+WRITE = "create a customer named Grace Hopper with email grace@example.com"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def chat(agent: Agent, comm_log: CommLog) -> Iterator[ChatWidget]:
+    widget = ChatWidget(agent)
+    yield widget
+    if widget.busy:
+        widget.stop()
+        widget.wait(10)
+
+
+def _when(widget: Any, trait: str, predicate: Any) -> threading.Event:
+    """An event set once ``predicate(widget.<trait>)`` holds (checked now and on every change)."""
+    event = threading.Event()
+
+    def check(_: Any = None) -> None:
+        if predicate(getattr(widget, trait)):
+            event.set()
+
+    widget.observe(check, names=trait)
+    check()
+    return event
+
+
+def _customers(agent: Agent) -> list[dict[str, Any]]:
+    return list(agent.sandbox_store.list_customers(limit=100)["data"])
+
+
+def test_send_streams_an_answer_with_tool_cards_and_metrics(chat: ChatWidget) -> None:
+    chat.send("list my last 3 customers")
+    result = chat.wait(30)
+    assert result is not None and result.stop_reason == "complete"
+    reply = chat._reply
+    assert reply is not None
+    assert reply.answer.value == render_markdown(result.text)
+    assert [card.view.name for card in reply.cards.values()][0] == "list_customers"
+    card = next(iter(reply.cards.values()))
+    assert "✓" in card.line.value and "snba-table" in card.line.value
+    assert "TTFT" in reply.footer.value
+    assert "ready" in chat.status.value
+    assert not chat.busy and chat.stop_button.disabled and not chat.send_button.disabled
+
+
+def test_enter_in_the_input_and_the_send_button_both_send(chat: ChatWidget, agent: Agent) -> None:
+    chat.policy_picker.value = "auto"
+    chat.input.value = "hello"  # what pressing Enter syncs (continuous_update=False)
+    chat.wait(30)
+    assert chat.input.value == ""
+    chat.input.value = ""
+    chat.send_button.click()  # empty: nothing happens
+    chat.wait(30)
+    assert [t.prompt for t in agent.conversation().turns] == ["hello"]
+
+
+def test_stop_cancels_mid_stream_and_keeps_the_partial_answer(
+    chat: ChatWidget, agent: Agent, sandbox_server: Any
+) -> None:
+    sandbox_server.pace = 0.02
+    try:
+        chat.send("how do I handle failed payments?")
+        reply = chat._reply
+        assert reply is not None
+        assert _when(reply.answer, "value", bool).wait(20), "no text arrived"
+        chat.stop_button.click()
+        result = chat.wait(20)
+    finally:
+        sandbox_server.pace = 0.0
+    assert result is not None and result.stop_reason == "cancelled"
+    assert "stopped" in chat.status.value
+    assert not agent.conversation().busy
+    assert reply.answer.value == render_markdown(result.text)
+
+
+def test_approve_button_runs_the_held_write(chat: ChatWidget, agent: Agent) -> None:
+    before = len(_customers(agent))
+    chat.policy_picker.value = "confirm"
+    chat.send(WRITE)
+    assert _when(chat.status, "value", lambda v: "waiting for your approval" in v).wait(20)
+    card = next(iter(chat._reply.cards.values()))  # type: ignore[union-attr]
+    assert card.buttons in card.children and "waiting for approval" in card.line.value
+    card.approve_button.click()
+    result = chat.wait(30)
+    assert result is not None and result.stop_reason == "complete"
+    assert len(_customers(agent)) == before + 1
+    assert card.buttons not in card.children and "✓" in card.line.value
+
+
+def test_decline_button_runs_nothing(chat: ChatWidget, agent: Agent) -> None:
+    before = len(_customers(agent))
+    chat.policy_picker.value = "confirm"
+    chat.send(WRITE)
+    assert _when(chat.status, "value", lambda v: "waiting for your approval" in v).wait(20)
+    card = next(iter(chat._reply.cards.values()))  # type: ignore[union-attr]
+    card.decline_button.click()
+    chat.wait(30)
+    assert len(_customers(agent)) == before
+    assert "declined" in card.line.value
+
+
+def test_model_switch_mid_conversation_keeps_the_history(chat: ChatWidget, agent: Agent) -> None:
+    chat.send("list my last 2 customers")
+    chat.wait(30)
+    chat.model_picker.value = "sandbox-brief"
+    chat.send("show my balance")
+    chat.wait(30)
+    turns = agent.conversation().turns
+    assert [t.model for t in turns] == ["sandbox", "sandbox-brief"]
+    assert len(chat.messages.children) == 2
+
+
+def test_new_chat_empties_the_conversation_and_the_list(chat: ChatWidget, agent: Agent) -> None:
+    chat.send("hello")
+    chat.wait(30)
+    chat.new_button.click()
+    assert chat.messages.children == () and agent.conversation().turns == []
+
+
+def test_chat_uses_the_magic_agent_and_conversation(agent: Agent, comm_log: CommLog) -> None:
+    widget = stripe_nb_agent.chat()
+    assert widget.agent is agent and widget.conversation == "default"
+
+
+def test_export_writes_markdown(chat: ChatWidget, tmp_path: Path) -> None:
+    chat.send("list my last 2 customers")
+    chat.wait(30)
+    path = chat.export(tmp_path / "t.md")
+    assert "list my last 2 customers" in path.read_text()
+
+
+def test_hostile_names_show_as_text_in_the_widget(chat: ChatWidget, agent: Agent) -> None:
+    agent.sandbox_store.create_customer(HOSTILE, "x@example.com")
+    agent.sandbox_store.create_customer("<script>alert(2)</script>", "y@example.com")
+    chat.send("list my last 2 customers")
+    chat.wait(30)
+    reply = chat._reply
+    assert reply is not None
+    everything = reply.answer.value + "".join(c.line.value for c in reply.cards.values())
+    assert "<img" not in everything and "<script" not in everything
+    assert "&lt;img src=x onerror=alert(1)&gt;" in everything
+
+
+def test_update_budget_at_200_tokens_per_second(
+    chat: ChatWidget, comm_log: CommLog, sandbox_server: Any
+) -> None:
+    sandbox_server.pace = 0.005  # one chunk every 5 ms: 200 a second
+    try:
+        chat.send("how do I handle failed payments?")
+        reply = chat._reply
+        assert reply is not None
+        result = chat.wait(60)
+    finally:
+        sandbox_server.pace = 0.0
+    assert result is not None and result.stop_reason == "complete"
+    answer = comm_log.updates_to(reply.answer)
+    chunks = result.metrics.completion_tokens
+    assert chunks >= 40, "the answer should be long enough to need throttling"
+    # Coalesced: far fewer messages than chunks, and at most 20 a second over the stream.
+    span = answer[-1][0] - answer[0][0]
+    assert len(answer) <= 20 * span + 2, f"{len(answer)} updates in {span:.2f} s"
+    assert len(answer) < chunks / 3
+    # The final render is the whole answer, rendered once more at the end.
+    assert answer[-1][1]["value"] == render_markdown(result.text)
+    print(f"\n{chunks} chunks -> {len(answer)} answer updates over {span:.2f} s ({len(answer) / span:.1f}/s)")
