@@ -43,6 +43,7 @@ from typing import Any, Final
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from stripe_nb_agent.currency import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES, currency_exponent
 from stripe_nb_agent.tools.types import ToolResult
 
 __all__ = [
@@ -63,13 +64,6 @@ MAX_DEPTH: Final = 3
 WIDE_THRESHOLD: Final = 12
 """A single object with more columns than this is shown as a ``field``/``value`` frame: a row of
 40 columns needs horizontal scrolling, 40 rows of two columns do not."""
-
-# https://docs.stripe.com/currencies#zero-decimal. ISK, HUF and TWD are "special cases" that the
-# API still counts in hundredths, so they are (correctly) absent here.
-ZERO_DECIMAL_CURRENCIES: Final = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
-)
-THREE_DECIMAL_CURRENCIES: Final = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 
 AMOUNT_FIELDS: Final = frozenset(
     {
@@ -205,14 +199,6 @@ _PRIORITY: Final[dict[str, tuple[str, ...]]] = {
     "balance": ("kind", "currency", "amount"),
 }
 _GENERIC_PRIORITY: Final = ("id", "name", "email", "description", "amount", "currency", "status", "created")
-
-
-def currency_exponent(currency: str) -> int:
-    """How many minor-unit digits Stripe uses for ``currency``: 0 (jpy), 2 (usd) or 3 (kwd)."""
-    code = currency.lower()
-    if code in ZERO_DECIMAL_CURRENCIES:
-        return 0
-    return 3 if code in THREE_DECIMAL_CURRENCIES else 2
 
 
 # Both cases, so the vectorised ``Series.map`` needs no per-row ``.lower()``.

@@ -25,6 +25,13 @@ from stripe_nb_agent.errors import (
     StreamInterruptedError,
 )
 from stripe_nb_agent.llm.endpoint import Endpoint
+from stripe_nb_agent.llm.errors_http import (
+    HTTPAdvice,
+    auth_message,
+    http_message,
+    server_message,
+    unreachable_message,
+)
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts, parse_retry_after
 from stripe_nb_agent.llm.sse import SSEDecoder
 from stripe_nb_agent.llm.stream import Clock, StreamAssembler
@@ -35,6 +42,13 @@ __all__ = ["DEFAULT_MAX_TOKENS", "ChatClient", "Endpoint", "RetryPolicy", "Timeo
 # gpt-oss spends part of max_tokens on reasoning; a small budget ends turns mid-thought.
 DEFAULT_MAX_TOKENS = 5000
 _ERROR_BODY_LIMIT = 64 * 1024
+_ADVICE = HTTPAdvice(
+    not_found="Check the endpoint URL ({url}) and the model or collection name.",
+    refused="The request was refused: check the messages, tools and parameters you sent.",
+    server_failed="The server failed: try again later, or pick another model.",
+    no_key_env="No key was sent: register the model with key_env='NAME_OF_YOUR_KEY_VARIABLE'.",
+    offline="The 'sandbox' model runs offline without any key.",
+)
 
 
 class ChatClient:
@@ -236,7 +250,7 @@ class ChatClient:
                 if wait is not None and wait > policy.max_retry_after:
                     raise ModelHTTPError(
                         f"{self.endpoint.name} answered HTTP {status} and asks to wait {wait:.0f} s "
-                        f"before retrying: {_server_message(text)}. Wait, then run the request again.",
+                        f"before retrying: {server_message(text)}. Wait, then run the request again.",
                         status_code=status,
                         body=text,
                     )
@@ -264,35 +278,10 @@ class ChatClient:
 
     def _auth_message(self, status: int, text: str) -> str:
         ep = self.endpoint
-        said = _server_message(text)
-        where = f"{ep.name} ({ep.url}) refused the request with HTTP {status}"
-        if said:
-            where += f": {said}"
-        if ep.key is None:
-            fix = (
-                f"No key was sent. Set {ep.key_env} to your key."
-                if ep.key_env
-                else "No key was sent: register the model with key_env='NAME_OF_YOUR_KEY_VARIABLE'."
-            )
-        else:
-            source = f" from {ep.key_env}" if ep.key_env else ""
-            fix = f"The key{source} ({ep.key.hint}) was rejected: check it is current and has access."
-        if ep.key_env == "DAT1_API_KEY":
-            fix += " Keys are on your DAT1 dashboard (https://dat1.co)."
-        return f"{where}. {fix} The 'sandbox' model runs offline without any key."
+        return auth_message(ep.name, ep.url, status, text, key=ep.key, key_env=ep.key_env, advice=_ADVICE)
 
     def _http_message(self, status: int, text: str, attempts: int) -> str:
-        said = _server_message(text) or "(no message)"
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        if status == 429:
-            fix = "You are rate-limited: wait a minute and try again."
-        elif status >= 500:
-            fix = "The server failed: try again later, or pick another model."
-        elif status == 404:
-            fix = f"Check the endpoint URL ({self.endpoint.url}) and the model or collection name."
-        else:
-            fix = "The request was refused: check the messages, tools and parameters you sent."
-        return f"{self.endpoint.name} answered HTTP {status}{tries}: {said}. {fix}"
+        return http_message(self.endpoint.name, self.endpoint.url, status, text, attempts, _ADVICE)
 
     def _unreachable(self, exc: httpx2.TransportError, attempts: int) -> NoReturn:
         if isinstance(exc, httpx2.TimeoutException):
@@ -302,10 +291,7 @@ class ChatClient:
                 "Timeouts(connect=...).",
                 phase="connect",
             ) from exc
-        raise ModelConnectError(
-            f"Could not reach {self.endpoint.url} after {attempts} attempts ({type(exc).__name__}: "
-            f"{exc}). Check the URL and your network; for a local server, check that it is running."
-        ) from exc
+        raise ModelConnectError(unreachable_message(self.endpoint.url, attempts, exc)) from exc
 
     def _timed_out(self, phase: str, assembler: StreamAssembler) -> NoReturn:
         if phase == "idle":
@@ -337,27 +323,3 @@ class ChatClient:
 def _is_json(response: httpx2.Response) -> bool:
     content_type = response.headers.get("content-type", "")
     return "json" in content_type and "ndjson" not in content_type
-
-
-def _server_message(text: str) -> str:
-    """The human part of an error body: ``error.message``, ``detail``, ``message``, or the text."""
-    text = text.strip()
-    if not text:
-        return ""
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return text[:500]
-    if isinstance(payload, dict):
-        error = payload.get("error", payload)
-        if isinstance(error, dict):
-            for key in ("message", "detail", "error"):
-                value = error.get(key)
-                if isinstance(value, str) and value:
-                    return value[:500]
-        elif isinstance(error, str) and error:
-            return error[:500]
-        detail = payload.get("detail")
-        if isinstance(detail, str):
-            return detail[:500]
-    return text[:500]

@@ -31,6 +31,7 @@ from stripe_nb_agent.errors import (
     ModelTimeoutError,
     UsageError,
 )
+from stripe_nb_agent.llm.errors_http import HTTPAdvice, auth_message, http_message, unreachable_message
 from stripe_nb_agent.llm.retry import RetryPolicy, parse_retry_after
 
 __all__ = [
@@ -48,6 +49,13 @@ T = TypeVar("T")
 #: Connect quickly or fail; a custom deployment may cold-start, so reads get longer.
 DEFAULT_TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
 _ERROR_BODY_LIMIT = 2000
+_ADVICE = HTTPAdvice(
+    not_found="Check the URL ({url}) and the model or deployment name.",
+    refused="The request was refused: check the inputs you sent.",
+    rate_limited="You are rate-limited: wait a minute and try again, or send smaller batches.",
+    too_large="The request is too large: pass a smaller batch_size.",
+    offline="The 'local' embedding model runs offline without any key.",
+)
 
 
 @dataclass(frozen=True)
@@ -109,13 +117,17 @@ async def post_json(
                 ) from None
         text = response.text[:_ERROR_BODY_LIMIT]
         if status in (401, 403):
-            raise ModelAuthError(_auth_message(name, url, status, text, auth))
+            raise ModelAuthError(
+                auth_message(name, url, status, text, key=auth.key, key_env=auth.key_env, advice=_ADVICE)
+            )
         if retry.is_retryable_status(status) and attempt < retry.max_attempts:
             wait = parse_retry_after(response.headers.get("retry-after"))
             if wait is None or wait <= retry.max_retry_after:
                 await retry.sleep(retry.delay(attempt, wait))
                 continue
-        raise ModelHTTPError(_http_message(name, url, status, text, attempt), status_code=status, body=text)
+        raise ModelHTTPError(
+            http_message(name, url, status, text, attempt, _ADVICE), status_code=status, body=text
+        )
 
 
 def _raise_unreachable(exc: httpx2.TransportError, url: str, attempts: int, timeout: httpx2.Timeout) -> Any:
@@ -132,64 +144,7 @@ def _raise_unreachable(exc: httpx2.TransportError, url: str, attempts: int, time
             "cold-starting or overloaded: try again, send smaller batches, or pass a longer timeout.",
             phase="read",
         ) from exc
-    raise ModelConnectError(
-        f"Could not reach {url} after {tries} ({type(exc).__name__}: {exc}). Check the URL and your "
-        "network; for a local server, check that it is running."
-    ) from exc
-
-
-def _auth_message(name: str, url: str, status: int, text: str, auth: Auth) -> str:
-    said = server_message(text)
-    where = f"{name} ({url}) refused the request with HTTP {status}" + (f": {said}" if said else "")
-    if auth.key is None:
-        fix = (
-            f"No key was sent: set {auth.key_env} to your key."
-            if auth.key_env
-            else "No key was sent: pass key= (or key_env=) for this endpoint."
-        )
-    else:
-        source = f" from {auth.key_env}" if auth.key_env else ""
-        fix = f"The key{source} ({auth.key.hint}) was rejected: check it is current and has access."
-    if auth.key_env == ENV_DAT1_KEY:
-        fix += " Keys are on your DAT1 dashboard (https://dat1.co)."
-    return f"{where}. {fix} The 'local' embedding model runs offline without any key."
-
-
-def _http_message(name: str, url: str, status: int, text: str, attempts: int) -> str:
-    said = server_message(text) or "(no message)"
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if status == 429:
-        fix = "You are rate-limited: wait a minute and try again, or send smaller batches."
-    elif status >= 500:
-        fix = "The server failed: try again later."
-    elif status == 404:
-        fix = f"Check the URL ({url}) and the model or deployment name."
-    elif status == 413:
-        fix = "The request is too large: pass a smaller batch_size."
-    else:
-        fix = "The request was refused: check the inputs you sent."
-    return f"{name} answered HTTP {status}{tries}: {said}. {fix}"
-
-
-def server_message(text: str) -> str:
-    """The human part of an error body: ``error.message``, ``detail``, ``message``, or the text."""
-    text = text.strip()
-    if not text:
-        return ""
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return text[:500]
-    if isinstance(payload, dict):
-        error = payload.get("error", payload)
-        if isinstance(error, str) and error:
-            return error[:500]
-        if isinstance(error, dict):
-            for key in ("message", "detail", "error"):
-                value = error.get(key)
-                if isinstance(value, str) and value:
-                    return value[:500]
-    return text[:500]
+    raise ModelConnectError(unreachable_message(url, attempts, exc)) from exc
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -4,7 +4,10 @@ Every entry says how to build its :class:`~.endpoint.Endpoint` from settings; th
 learns where a model lives. Names are ``<host>/<model>`` with short aliases (``gpt-oss``,
 ``gemma``). ``sandbox`` and ``sandbox-brief`` take the same DAT1 collection code path against the
 local sandbox server, whose root URL is supplied when a client is built. Prefix families
-(``dat1-custom/<name>``, later ``local/<file.gguf>``) are factories registered by prefix.
+(``dat1-custom/<name>``, ``local/<file.gguf>``) are factories registered by prefix.
+
+``local/<name>`` runs a GGUF file on llama.cpp's own server, started in this process on first use
+(see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 
 import httpx2
@@ -21,6 +25,8 @@ from stripe_nb_agent.config import ENV_DAT1_KEY, ENV_MODE, Secret, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint, Surface
+from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
+from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 
 __all__ = [
@@ -30,15 +36,19 @@ __all__ = [
     "ModelRegistry",
     "ModelRow",
     "default_registry",
+    "register_local_model",
     "register_model",
 ]
 
 DEFAULT_LIVE_MODEL = "dat1/gpt-120-oss"
 SANDBOX_MODEL = "sandbox"
+LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
 
 Host = Literal["dat1", "sandbox", "url"]
 SandboxRoot = Callable[[], str]
+# What ``table`` passes a prefix family's factory to draw the family's own row.
+_FAMILY_SAMPLE = "<name>"
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,8 @@ class ModelInfo:
     server's root, given at client build time) or ``"url"`` (``base_url``, a string or a
     callable returning one, for servers that start on demand). ``target`` is the collection,
     custom deployment name or OpenAI model id. ``key_env`` names the variable holding its key
-    (None: no key needed).
+    (None: no key needed). ``availability``, when set, says why the model cannot run now ("" when
+    it can): local models use it to check for the xllamacpp extra and their file.
     """
 
     name: str
@@ -61,6 +72,7 @@ class ModelInfo:
     key_env: str | None = None
     base_url: str | Callable[[], str] | None = None
     include_usage: bool = True
+    availability: Callable[[], str] | None = None
 
     @property
     def is_dat1(self) -> bool:
@@ -175,6 +187,11 @@ class ModelRegistry:
                 key_env=ENV_DAT1_KEY,
             ),
         )
+        registry.add_prefix(LOCAL_PREFIX, self._local_family)
+        for packaged in PACKAGED_MODELS:
+            registry.add(
+                self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description)
+            )
 
     # --- registering --------------------------------------------------------------------------
 
@@ -227,6 +244,35 @@ class ModelRegistry:
             )
         )
 
+    def register_local_model(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        aliases: Iterable[str] = (),
+        description: str = "",
+        options: LocalServerOptions | None = None,
+    ) -> ModelInfo:
+        """Name a GGUF file: ``local/<name>`` then runs it on a local llama.cpp server.
+
+        ``name`` may carry the ``local/`` prefix or not. A relative ``path`` is taken from the
+        current directory now; the file is checked when the model is used (and shown in ``table``).
+        ``options`` size the server the first time it starts (one server per file per process).
+        """
+        short = name.removeprefix(LOCAL_PREFIX)
+        if not short or short != short.strip() or short.startswith("/"):
+            raise UsageError(f"Local model name {name!r} must be non-empty, without spaces or a leading '/'.")
+        target = Path(path).expanduser().absolute()
+        return self.add(
+            self._local_info(
+                f"{LOCAL_PREFIX}{short}",
+                str(target),
+                description or f"{target.name} on a local llama.cpp server",
+                aliases=tuple(aliases),
+                options=options,
+            )
+        )
+
     # --- looking up ---------------------------------------------------------------------------
 
     def names(self) -> list[str]:
@@ -259,6 +305,10 @@ class ModelRegistry:
 
     def unusable_reason(self, info: ModelInfo, settings: Settings) -> str:
         """Why ``info`` cannot be called now, or "" when it can."""
+        if info.availability is not None:
+            why = info.availability()
+            if why:
+                return why
         if info.is_dat1 and settings.mode == "sandbox":
             return (
                 f"{ENV_MODE}=sandbox: DAT1 models are off. Use 'sandbox', or set mode to 'auto' "
@@ -288,7 +338,7 @@ class ModelRegistry:
                 )
             )
         for prefix, factory in self._prefixes.items():
-            sample = factory("<name>")
+            sample = factory(_FAMILY_SAMPLE)
             why = self.unusable_reason(sample, settings)
             rows.append(
                 ModelRow(
@@ -299,7 +349,9 @@ class ModelRegistry:
                     usable=not why,
                     why_not=why,
                     default=False,
-                    description=f"any name after {prefix!r}",
+                    description=sample.description
+                    if prefix == LOCAL_PREFIX
+                    else f"any name after {prefix!r}",
                 )
             )
         return rows
@@ -347,6 +399,49 @@ class ModelRegistry:
         return ChatClient(endpoint, http=http, transport=transport, timeouts=timeouts, retry=retry)
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _local_family(self, spec: str) -> ModelInfo:
+        if spec == _FAMILY_SAMPLE:
+            # The table's row for the whole family: only the extra can be checked.
+            info = self._local_info(
+                f"{LOCAL_PREFIX}{spec}", spec, "any GGUF file: a path, or a file in the models directory"
+            )
+            return replace(info, availability=local_extra_missing)
+        return self._local_info(f"{LOCAL_PREFIX}{spec}", spec, f"{spec} on a local llama.cpp server")
+
+    def _local_info(
+        self,
+        name: str,
+        spec: str,
+        description: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        options: LocalServerOptions | None = None,
+    ) -> ModelInfo:
+        """A model whose endpoint is a llama.cpp server started on first use for ``spec``'s file."""
+        environ = self.environ
+
+        def availability() -> str:
+            missing = local_extra_missing()
+            if missing:
+                return missing
+            return locate_model_file(spec, environ=environ)[1]
+
+        def base_url() -> str:
+            return start_local_server(find_model_file(spec, environ=environ), options).base_url
+
+        path, _ = locate_model_file(spec, environ=environ)
+        return ModelInfo(
+            name,
+            "openai",
+            "url",
+            # llama.cpp serves one model and ignores this field; it names the file in requests.
+            path.stem if path is not None else Path(spec).stem,
+            description,
+            aliases=aliases,
+            base_url=base_url,
+            availability=availability,
+        )
 
     def _aliases_of(self, name: str) -> list[str]:
         return [alias for alias, target in self._aliases.items() if target == name]
@@ -411,4 +506,18 @@ def register_model(
         aliases=aliases,
         description=description,
         include_usage=include_usage,
+    )
+
+
+def register_local_model(
+    name: str,
+    path: str | os.PathLike[str],
+    *,
+    aliases: Iterable[str] = (),
+    description: str = "",
+    options: LocalServerOptions | None = None,
+) -> ModelInfo:
+    """Name a GGUF file in the process-wide registry (see ModelRegistry.register_local_model)."""
+    return default_registry().register_local_model(
+        name, path, aliases=aliases, description=description, options=options
     )

@@ -91,19 +91,17 @@ def parse_call_result(
         error = _error_text(data)
     elif (message := _stripe_error_message(data)) is not None:
         error = _error_text(f"Stripe API error: {message}")
-    if error is not None:
-        return ToolResult(
-            tool=tool,
-            ok=False,
-            data=data,
-            text=text,
-            error=error,
-            latency_s=latency_s,
-            kind=kind,
-            sent=True,
-            error_kind="server",
-        )
-    return ToolResult(tool=tool, ok=True, data=data, text=text, latency_s=latency_s, kind=kind, sent=True)
+    return ToolResult(
+        tool=tool,
+        ok=error is None,
+        data=data,
+        text=text,
+        error=error,
+        latency_s=latency_s,
+        kind=kind,
+        sent=True,
+        error_kind=None if error is None else "server",
+    )
 
 
 def _error_text(raw: str) -> str:

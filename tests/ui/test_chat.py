@@ -48,16 +48,20 @@ def _customers(agent: Agent) -> list[dict[str, Any]]:
 def test_send_streams_an_answer_with_tool_cards_and_metrics(chat: ChatWidget) -> None:
     chat.send("list my last 3 customers")
     result = chat.wait(30)
-    assert result is not None and result.stop_reason == "complete"
+    assert result is not None
+    assert result.stop_reason == "complete"
     reply = chat._reply
     assert reply is not None
     assert reply.answer.value == render_markdown(result.text)
-    assert [card.view.name for card in reply.cards.values()][0] == "list_customers"
+    assert next(card.view.name for card in reply.cards.values()) == "list_customers"
     card = next(iter(reply.cards.values()))
-    assert "✓" in card.line.value and "snba-table" in card.line.value
+    assert "✓" in card.line.value
+    assert "snba-table" in card.line.value
     assert "TTFT" in reply.footer.value
     assert "ready" in chat.status.value
-    assert not chat.busy and chat.stop_button.disabled and not chat.send_button.disabled
+    assert not chat.busy
+    assert chat.stop_button.disabled
+    assert not chat.send_button.disabled
 
 
 def test_enter_in_the_input_and_the_send_button_both_send(chat: ChatWidget, agent: Agent) -> None:
@@ -84,7 +88,8 @@ def test_stop_cancels_mid_stream_and_keeps_the_partial_answer(
         result = chat.wait(20)
     finally:
         sandbox_server.pace = 0.0
-    assert result is not None and result.stop_reason == "cancelled"
+    assert result is not None
+    assert result.stop_reason == "cancelled"
     assert "stopped" in chat.status.value
     assert not agent.conversation().busy
     assert reply.answer.value == render_markdown(result.text)
@@ -96,12 +101,15 @@ def test_approve_button_runs_the_held_write(chat: ChatWidget, agent: Agent) -> N
     chat.send(WRITE)
     assert _when(chat.status, "value", lambda v: "waiting for your approval" in v).wait(20)
     card = next(iter(chat._reply.cards.values()))  # type: ignore[union-attr]
-    assert card.buttons in card.children and "waiting for approval" in card.line.value
+    assert card.buttons in card.children
+    assert "waiting for approval" in card.line.value
     card.approve_button.click()
     result = chat.wait(30)
-    assert result is not None and result.stop_reason == "complete"
+    assert result is not None
+    assert result.stop_reason == "complete"
     assert len(_customers(agent)) == before + 1
-    assert card.buttons not in card.children and "✓" in card.line.value
+    assert card.buttons not in card.children
+    assert "✓" in card.line.value
 
 
 def test_decline_button_runs_nothing(chat: ChatWidget, agent: Agent) -> None:
@@ -131,12 +139,14 @@ def test_new_chat_empties_the_conversation_and_the_list(chat: ChatWidget, agent:
     chat.send("hello")
     chat.wait(30)
     chat.new_button.click()
-    assert chat.messages.children == () and agent.conversation().turns == []
+    assert chat.messages.children == ()
+    assert agent.conversation().turns == []
 
 
 def test_chat_uses_the_magic_agent_and_conversation(agent: Agent, comm_log: CommLog) -> None:
     widget = stripe_nb_agent.chat()
-    assert widget.agent is agent and widget.conversation == "default"
+    assert widget.agent is agent
+    assert widget.conversation == "default"
 
 
 def test_export_writes_markdown(chat: ChatWidget, tmp_path: Path) -> None:
@@ -154,7 +164,8 @@ def test_hostile_names_show_as_text_in_the_widget(chat: ChatWidget, agent: Agent
     reply = chat._reply
     assert reply is not None
     everything = reply.answer.value + "".join(c.line.value for c in reply.cards.values())
-    assert "<img" not in everything and "<script" not in everything
+    assert "<img" not in everything
+    assert "<script" not in everything
     assert "&lt;img src=x onerror=alert(1)&gt;" in everything
 
 
@@ -169,7 +180,8 @@ def test_update_budget_at_200_tokens_per_second(
         result = chat.wait(60)
     finally:
         sandbox_server.pace = 0.0
-    assert result is not None and result.stop_reason == "complete"
+    assert result is not None
+    assert result.stop_reason == "complete"
     answer = comm_log.updates_to(reply.answer)
     chunks = result.metrics.completion_tokens
     assert chunks >= 40, "the answer should be long enough to need throttling"

@@ -91,7 +91,8 @@ def test_bad_options_raise_usage_errors_that_say_the_fix(line: str, says: str) -
 def test_bad_option_in_a_cell_prints_the_fix_and_no_traceback(shell: InteractiveShell) -> None:
     with capture_output() as cap:
         result = shell.run_cell("%%stripe_agent --policy sometimes\nlist customers")
-    assert result.success and result.result is None
+    assert result.success
+    assert result.result is None
     assert "stripe_agent: argument --policy: invalid choice" in cap.stderr
     assert "%stripe_agent help" in cap.stderr
     assert "Traceback" not in cap.stdout + cap.stderr
@@ -100,7 +101,8 @@ def test_bad_option_in_a_cell_prints_the_fix_and_no_traceback(shell: Interactive
 def test_unknown_subcommand_points_at_the_cell_magic(shell: InteractiveShell) -> None:
     with capture_output() as cap:
         assert shell.run_cell("%stripe_agent list my customers").success
-    assert "Unknown subcommand 'list'" in cap.stderr and "%%stripe_agent on the first line" in cap.stderr
+    assert "Unknown subcommand 'list'" in cap.stderr
+    assert "%%stripe_agent on the first line" in cap.stderr
 
 
 def test_help_lists_every_option_and_subcommand(shell: InteractiveShell) -> None:
@@ -118,7 +120,9 @@ def test_plain_request_returns_a_turn_output_shown_once(
 ) -> None:
     out = cell(shell, "--no-tools", "hello")
     assert isinstance(out, TurnOutput)
-    assert out.text and out.tool_calls == () and out.tables == []
+    assert out.text
+    assert out.tool_calls == ()
+    assert out.tables == []
     # The only display the cell leaves is the live one, emptied: the answer is the cell's value.
     assert [r.data for r in published.final] == [{"text/plain": ""}]
     bundle = out._repr_mimebundle_()
@@ -131,10 +135,13 @@ def test_tool_request_has_tables_and_tool_lines(
 ) -> None:
     out = cell(shell, "--out turn", "list my last 3 customers")
     assert shell.user_ns["turn"] is out
-    assert [r.name for r in out.tool_calls][0] == "list_customers"
-    assert all(isinstance(t, pd.DataFrame) for t in out.tables) and len(out.tables) >= 1
+    assert next(r.name for r in out.tool_calls) == "list_customers"
+    assert all(isinstance(t, pd.DataFrame) for t in out.tables)
+    assert len(out.tables) >= 1
     html = out._repr_mimebundle_()["text/html"]
-    assert "snba-table" in html and "list_customers" in html and "TTFT" in html
+    assert "snba-table" in html
+    assert "list_customers" in html
+    assert "TTFT" in html
     assert "✓ list_customers" in out.to_text()
     # Live progress was drawn while it ran (a tool line), then cleared.
     live = [r.data.get("text/plain", "") for r in published.records if r.update]
@@ -187,7 +194,8 @@ def test_quiet_shows_nothing_but_stores_out(shell: InteractiveShell, published: 
 def test_show_reasoning_puts_thinking_in_the_output(shell: InteractiveShell) -> None:
     out = cell(shell, "--show-reasoning", "list my last 2 customers")
     if out.reasoning:
-        assert "thinking" in out.to_text() and "<details" in out.to_html()
+        assert "thinking" in out.to_text()
+        assert "<details" in out.to_html()
 
 
 def test_read_only_policy_refuses_writes(shell: InteractiveShell, agent: Agent) -> None:
@@ -211,12 +219,15 @@ def test_confirm_holds_the_write_then_approve_continues_the_same_turn(
     assert cell(shell, "--policy confirm", WRITE) is None
     held = published.final[-1].data["text/plain"]
     assert "1 write call waiting for your approval" in held
-    assert "%stripe_agent approve 1" in held and "%stripe_agent decline all" in held
-    assert agent.held is not None and not agent.held.finished
+    assert "%stripe_agent approve 1" in held
+    assert "%stripe_agent decline all" in held
+    assert agent.held is not None
+    assert not agent.held.finished
     turn_id = agent.held.turn.turn_id
 
     out = run(shell, "%stripe_agent approve all")
-    assert isinstance(out, TurnOutput) and out.stop_reason == "complete"
+    assert isinstance(out, TurnOutput)
+    assert out.stop_reason == "complete"
     assert agent.held.turn.turn_id == turn_id
     assert [r.result.ok for r in out.tool_calls if r.result] == [True]
     assert any(c.get("name") == "Grace Hopper" for c in _customers(agent))
@@ -249,12 +260,15 @@ def test_status_models_use_and_tools(shell: InteractiveShell, agent: Agent) -> N
     status = run(shell, "%stripe_agent status")
     assert "sandbox" in str(status)
     models = run(shell, "%stripe_agent models")
-    assert {"model", "usable", "why not"} <= set(models.columns) and "sandbox" in set(models["model"])
+    assert {"model", "usable", "why not"} <= set(models.columns)
+    assert "sandbox" in set(models["model"])
     with capture_output() as cap:
         run(shell, "%stripe_agent use sandbox-brief")
-    assert agent.model == "sandbox-brief" and "history is kept" in cap.stdout
+    assert agent.model == "sandbox-brief"
+    assert "history is kept" in cap.stdout
     tools = run(shell, "%stripe_agent tools --refresh")
-    assert "list_customers" in set(tools["tool"]) and set(tools["kind"]) <= {"read", "write"}
+    assert "list_customers" in set(tools["tool"])
+    assert set(tools["kind"]) <= {"read", "write"}
 
 
 def test_history_metrics_and_reset(shell: InteractiveShell) -> None:
@@ -263,7 +277,8 @@ def test_history_metrics_and_reset(shell: InteractiveShell) -> None:
     history = run(shell, "%stripe_agent history")
     assert list(history["prompt"]) == ["hello", "list my last 2 customers"]
     metrics = run(shell, "%stripe_agent metrics")
-    assert list(metrics.index) == [1, 2] and metrics.loc[2, "tool_calls"] >= 1
+    assert list(metrics.index) == [1, 2]
+    assert metrics.loc[2, "tool_calls"] >= 1
     assert (metrics["total_s"] > 0).all()
     with capture_output() as cap:
         run(shell, "%stripe_agent reset")
@@ -281,7 +296,10 @@ def test_export_markdown_and_json_are_redacted(shell: InteractiveShell, tmp_path
         run(shell, f"%stripe_agent export {js}")
     assert "Wrote 2 turns" in cap.stdout
     text = md.read_text()
-    assert "## You" in text and "list_customers" in text and secret not in text and "WXYZ" in text
+    assert "## You" in text
+    assert "list_customers" in text
+    assert secret not in text
+    assert "WXYZ" in text
     assert json.loads(js.read_text())["format"] == "stripe-nb-agent.conversation"
     assert secret not in js.read_text()
     with capture_output() as cap:
@@ -326,6 +344,7 @@ def test_hostile_customer_names_are_text_in_the_magic_output_and_tables(
     agent.sandbox_store.create_customer("<script>alert(2)</script>", "y@example.com")
     out = cell(shell, "", "list my last 2 customers")
     html = out.to_html()
-    assert "<img" not in html and "<script>" not in html
+    assert "<img" not in html
+    assert "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&lt;img" in html
     assert any(HOSTILE in t.to_string() for t in out.tables)

@@ -1,26 +1,25 @@
 """Money in words and symbols -> Stripe amounts (minor units), and back for answers.
 
 "$20/month", "20 dollars a month", "€9.99", "EUR 9.99", "1,200 yen", "£5 per week": an amount, a
-currency and, when the words say so, a recurring interval. Zero-decimal currencies (jpy, krw, ...)
-have no minor unit, as in Stripe.
+currency and, when the words say so, a recurring interval. Minor units follow Stripe's currency
+rules (:mod:`stripe_nb_agent.currency`): zero-decimal currencies (jpy, krw, ...) have none.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Literal
+
+from stripe_nb_agent.currency import format_amount as format_money
+from stripe_nb_agent.currency import to_minor
 
 __all__ = ["Interval", "Money", "format_money", "parse_interval", "parse_money", "to_minor"]
 
 Interval = Literal["day", "week", "month", "year"]
 
-# Stripe's zero-decimal currencies that a user is likely to type.
-ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "pyg", "ugx", "xaf", "xof", "isk", "bif", "djf", "gnf"})
-
 _SYMBOLS = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy", "₹": "inr", "₩": "krw"}
-_SYMBOL_OUT = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩"}
 _CODES = "usd|eur|gbp|jpy|cad|aud|chf|inr|krw|sek|nok|dkk|nzd|sgd|hkd|mxn|brl|pln"
 _WORDS = {
     "dollar": "usd",
@@ -81,12 +80,6 @@ class Money:
         return format_money(self.amount, self.currency, self.interval)
 
 
-def to_minor(major: Decimal, currency: str) -> int:
-    """A major-unit amount in minor units: 20 usd -> 2000, 1200 jpy -> 1200."""
-    exponent = 0 if currency.lower() in ZERO_DECIMAL else 2
-    return int((major * (10**exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def parse_money(text: str) -> Money | None:
     """The first money phrase in ``text``, or None. The interval may follow it or sit anywhere."""
     found: list[tuple[int, int, str, str]] = []  # start, end, number, currency
@@ -132,14 +125,3 @@ def _unit(word: str) -> Interval:
     unit = _UNIT[word.lower()]
     assert unit in ("day", "week", "month", "year")
     return unit  # type: ignore[return-value]
-
-
-def format_money(amount: int | float, currency: str, interval: str | None = None) -> str:
-    """Minor units -> "$20.00", "¥1,200", "CHF 12.50"; with an interval, "$20.00/month"."""
-    code = (currency or "usd").lower()
-    number = f"{round(amount):,}" if code in ZERO_DECIMAL else f"{Decimal(str(amount)) / 100:,.2f}"
-    symbol = _SYMBOL_OUT.get(code)
-    text = f"{symbol}{number}" if symbol else f"{code.upper()} {number}"
-    if amount < 0 and symbol:
-        text = f"-{symbol}{number.lstrip('-')}"
-    return f"{text}/{interval}" if interval else text
