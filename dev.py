@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,7 +23,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".stripe-nb-agent-stamp"
-EXTRAS = "dev,embeddings"
+EXTRAS = "dev,embeddings,local"
+# Test-only files installed without their declared dependencies (see the file for why).
+NODEPS = ROOT / "tests" / "requirements-nodeps.txt"
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _say(msg: str) -> None:
@@ -35,6 +39,8 @@ def _run(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> in
 
 def _wanted_stamp() -> str:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    if NODEPS.exists():
+        digest.update(NODEPS.read_bytes())
     digest.update(EXTRAS.encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
@@ -53,7 +59,28 @@ def setup() -> None:
         sys.exit("pip could not upgrade itself; see the messages above.")
     if _run(*pip, "install", "-e", f".[{EXTRAS}]") != 0:
         sys.exit("Installing the package failed; see pip's messages above.")
+    if NODEPS.exists() and _run(*pip, "install", "--no-deps", "-r", NODEPS) != 0:
+        sys.exit(f"Installing {NODEPS.relative_to(ROOT)} failed; see pip's messages above.")
     STAMP.write_text(wanted)
+
+
+def ensure_chromium() -> bool:
+    """Debian's Chromium for the browser tests (Playwright drives it; it never downloads one)."""
+    if CHROMIUM.exists():
+        return True
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        _say("Chromium is missing and cannot be installed here (needs root and apt-get): browser tests skip")
+        return False
+    _say("installing Debian's chromium for the browser tests")
+    quiet = {"stdout": subprocess.DEVNULL}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    ok = (
+        subprocess.call(["apt-get", "update", "-q"], env=env, **quiet) == 0
+        and subprocess.call(["apt-get", "install", "-y", "-q", "chromium"], env=env, **quiet) == 0
+    )
+    if not ok:
+        _say("apt-get could not install chromium: browser tests skip")
+    return ok and CHROMIUM.exists()
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -76,7 +103,9 @@ def lab(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     setup()
     # The suite always runs on the sandbox, never against live services, whatever keys are set.
-    env = _env(STRIPE_NB_AGENT_MODE="sandbox", PYTHONDONTWRITEBYTECODE="1")
+    env = _env(STRIPE_NB_AGENT_MODE="sandbox", STRIPE_NB_AGENT_SANDBOX_PACE="0", PYTHONDONTWRITEBYTECODE="1")
+    if os.name != "nt":
+        ensure_chromium()
     steps: list[tuple[str, list[str | os.PathLike[str]]]] = [
         ("ruff check", [PY, "-m", "ruff", "check", "."]),
         ("ruff format --check", [PY, "-m", "ruff", "format", "--check", "."]),

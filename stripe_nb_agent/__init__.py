@@ -1,18 +1,30 @@
 """stripe-nb-agent: work with Stripe through an AI agent from inside Jupyter.
 
-%load_ext stripe_nb_agent        the %%stripe_agent magic
-stripe_nb_agent.chat()           the chat widget
-stripe_nb_agent.status()         where calls go (sandbox or live), keys shown as hints only
+    %load_ext stripe_nb_agent        the %%stripe_agent magic
+    stripe_nb_agent.chat()           the chat widget (same agent and conversation as the magic)
+    stripe_nb_agent.status()         where calls go (sandbox or live); keys shown as hints only
+    stripe_nb_agent.Agent().ask(...) the Python API underneath
+
+With no keys everything runs on the offline sandbox: a rule-based stand-in model (not a language
+model) behind DAT1's wire format, and a Stripe sandbox behind a real MCP server.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from stripe_nb_agent.agent.agent import Agent, RunningTurn
+from stripe_nb_agent.agent.conversation import Conversation
+from stripe_nb_agent.agent.events import TurnMetrics, TurnResult
 from stripe_nb_agent.config import Settings, Status, redact, resolve_settings
 from stripe_nb_agent.errors import StripeNbAgentError
+from stripe_nb_agent.llm.custom import CustomDeployment, rerank
+from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
+from stripe_nb_agent.llm.models import register_local_model, register_model
+from stripe_nb_agent.search import cosine_top_k, semantic_search
 
 if TYPE_CHECKING:
+    import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
 
     from stripe_nb_agent.ui.chat import ChatWidget
@@ -20,20 +32,36 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
+    "Conversation",
+    "CustomDeployment",
+    "RunningTurn",
     "Settings",
     "Status",
     "StripeNbAgentError",
+    "TurnMetrics",
+    "TurnResult",
     "__version__",
     "chat",
+    "cosine_top_k",
+    "embed",
+    "get_agent",
     "load_ipython_extension",
+    "models",
     "redact",
+    "register_embedding_model",
+    "register_local_model",
+    "register_model",
+    "rerank",
     "resolve_settings",
+    "semantic_search",
+    "status",
     "unload_ipython_extension",
 ]
 
 
-# The notebook surface is imported on first use: importing the package must not pull in IPython
-# or ipywidgets (scripts and the layers below the surface never need them).
+# The notebook surface is imported on first use: importing the package must not pull in IPython,
+# ipywidgets or pandas (scripts and the layers below the surface never need them).
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext stripe_nb_agent``: registers ``%%stripe_agent`` and reads ``.env``."""
     from stripe_nb_agent.ui.magics import load_ipython_extension as load
@@ -47,8 +75,29 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     unload(ipython)
 
 
+def get_agent(**options: Any) -> Agent:
+    """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use."""
+    from stripe_nb_agent.ui.shared import get_agent as shared
+
+    return shared(**options)
+
+
 def chat(**options: Any) -> ChatWidget:
     """A chat widget on the same Agent (and by default the same conversation) as the magic."""
     from stripe_nb_agent.ui.chat import ChatWidget
 
     return ChatWidget(**options)
+
+
+def status() -> Status:
+    """Per service: sandbox or live, the endpoint, and the key as a redacted hint."""
+    return get_agent().status()
+
+
+def models() -> pd.DataFrame:
+    """The model registry as a table: name, surface, endpoint, usable now (and why not)."""
+    from dataclasses import asdict
+
+    import pandas as pd
+
+    return pd.DataFrame([asdict(row) for row in get_agent().models()])

@@ -25,7 +25,7 @@ from stripe_nb_agent.agent.events import AgentEvent, Approval, TurnResult
 from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
 from stripe_nb_agent.config import Settings, Status, resolve_settings
 from stripe_nb_agent.errors import UsageError
-from stripe_nb_agent.llm.models import ModelRegistry, ModelRow
+from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
 from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolSpec
 
 __all__ = ["Agent", "RunningTurn"]
@@ -114,7 +114,8 @@ class Agent:
         system_prompt: str | None = None,
     ) -> None:
         self.settings = settings if settings is not None else resolve_settings()
-        self.registry = registry if registry is not None else ModelRegistry()
+        # The process-wide registry by default, so register_model() is seen by the magic and widget.
+        self.registry = registry if registry is not None else default_registry()
         self._loop = loop
         self._lock = threading.Lock()
         self._clients: dict[str, ChatModel] = {}

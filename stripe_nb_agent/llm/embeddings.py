@@ -23,7 +23,7 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, Unpack, runtime_checkable
 
 import httpx2
 import numpy as np
@@ -40,6 +40,7 @@ __all__ = [
     "Dat1Embedder",
     "Embedder",
     "OpenAIEmbedder",
+    "WireOptions",
     "aembed",
     "as_texts",
     "default_embedding_model",
@@ -87,6 +88,19 @@ def _check_batch_size(batch_size: int) -> int:
     return batch_size
 
 
+class WireOptions(TypedDict, total=False):
+    """How an HTTP embedder reaches its server; every embedder takes these keywords.
+
+    ``http`` shares a client (never closed here), ``transport`` is for ``httpx2.MockTransport`` or
+    ``ASGITransport``; ``retry`` and ``timeout`` default to :func:`~.custom.post_json`'s.
+    """
+
+    http: httpx2.AsyncClient | None
+    transport: httpx2.AsyncBaseTransport | None
+    retry: RetryPolicy
+    timeout: httpx2.Timeout
+
+
 class _HTTPEmbedder:
     """Batching and validation shared by the HTTP embedders; subclasses say what goes on the wire."""
 
@@ -96,16 +110,18 @@ class _HTTPEmbedder:
     def __init__(
         self,
         *,
-        auth: Auth,
+        key: Secret | str | None,
+        key_env: str | None,
         batch_size: int,
-        http: httpx2.AsyncClient | None,
-        transport: httpx2.AsyncBaseTransport | None,
-        retry: RetryPolicy,
-        timeout: httpx2.Timeout,
+        http: httpx2.AsyncClient | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         if http is not None and transport is not None:
             raise TypeError("Pass either http= or transport=, not both.")
-        self.auth = auth
+        # Both HTTP surfaces document a Bearer key (unlike DAT1's chat surface).
+        self.auth = Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env)
         self.batch_size = _check_batch_size(batch_size)
         self.retry = retry
         self.timeout = timeout
@@ -219,19 +235,9 @@ class Dat1Embedder(_HTTPEmbedder):
         key_env: str | None = ENV_DAT1_KEY,
         collection: str = "qwen3-embedding",
         batch_size: int = 32,
-        http: httpx2.AsyncClient | None = None,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
-        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        **wire: Unpack[WireOptions],
     ) -> None:
-        super().__init__(
-            auth=Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env),
-            batch_size=batch_size,
-            http=http,
-            transport=transport,
-            retry=retry,
-            timeout=timeout,
-        )
+        super().__init__(key=key, key_env=key_env, batch_size=batch_size, **wire)
         self.url = f"{root.rstrip('/')}/collection/{collection}/invoke"
         self.name = f"dat1/{collection}"
 
@@ -267,19 +273,9 @@ class OpenAIEmbedder(_HTTPEmbedder):
         dimensions: int | None = None,
         name: str | None = None,
         batch_size: int = 64,
-        http: httpx2.AsyncClient | None = None,
-        transport: httpx2.AsyncBaseTransport | None = None,
-        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
-        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        **wire: Unpack[WireOptions],
     ) -> None:
-        super().__init__(
-            auth=Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env),
-            batch_size=batch_size,
-            http=http,
-            transport=transport,
-            retry=retry,
-            timeout=timeout,
-        )
+        super().__init__(key=key, key_env=key_env, batch_size=batch_size, **wire)
         self.url = f"{base_url.rstrip('/')}/embeddings"
         self.model = model
         self.requested_dimensions = dimensions

@@ -62,7 +62,11 @@ class LocalServerOptions:
 
 def local_extra_missing() -> str:
     """Why local models cannot run (xllamacpp is not installed), or "" when they can."""
-    if importlib.util.find_spec("xllamacpp") is None:
+    try:
+        found = importlib.util.find_spec("xllamacpp") is not None
+    except (ImportError, ValueError):  # ValueError: blocked with sys.modules["xllamacpp"] = None
+        found = False
+    if not found:
         return f"the 'local' extra (xllamacpp) is not installed: run `{LOCAL_EXTRA_INSTALL}`."
     return ""
 

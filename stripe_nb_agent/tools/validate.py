@@ -11,11 +11,10 @@ import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
+if TYPE_CHECKING:
+    import jsonschema.exceptions
 
 __all__ = ["ArgumentsError", "close_matches", "parse_arguments", "schema_violations", "unknown_tool_message"]
 
@@ -65,6 +64,10 @@ def schema_violations(schema: Mapping[str, Any], arguments: Mapping[str, Any]) -
     """
     if not isinstance(schema, Mapping) or not schema:
         return []
+    # Imported on first use: jsonschema's format plugins take a second or more to import.
+    import jsonschema.exceptions
+    import jsonschema.validators
+
     try:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(dict(schema))

@@ -9,7 +9,7 @@ from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeO
 from stripe_nb_agent.sandbox.stripe.catalog import check_amount, check_currency, check_metadata
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 
-__all__ = ["BillingMixin"]
+__all__ = ["SUBSCRIPTION_STATUSES", "BillingMixin"]
 
 _DAY = 86_400
 _PERIOD = {"day": _DAY, "week": 7 * _DAY, "month": 30 * _DAY, "year": 365 * _DAY}

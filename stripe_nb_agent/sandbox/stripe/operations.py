@@ -1,74 +1,27 @@
 """The Stripe API operations the ``generic`` profile exposes, by their OpenAPI operation ids.
 
 Each operation carries its own JSON schema for ``parameters`` (path parameters included, under
-Stripe's names: customer, invoice, intent, subscription_exposed_id, dispute).
+Stripe's names: customer, invoice, intent, subscription_exposed_id, dispute). The order is the
+order ``stripe_api_search`` ranks ties in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
-
+from stripe_nb_agent.sandbox.stripe.billing import SUBSCRIPTION_STATUSES
+from stripe_nb_agent.sandbox.stripe.operation import (
+    INTEGER,
+    METADATA,
+    PAGE,
+    STRING,
+    Operation,
+    listing,
+    on_object,
+    op,
+    pick,
+)
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
 
 __all__ = ["OPERATIONS", "Operation"]
-
-Params = dict[str, Any]
-_S = {"type": "string"}
-_I = {"type": "integer"}
-_META = {"type": "object", "additionalProperties": {"type": "string"}}
-_PAGE = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
-    "starting_after": {"type": "string", "description": "Cursor: the last id of the previous page."},
-}
-
-
-@dataclass(frozen=True)
-class Operation:
-    id: str
-    method: Literal["GET", "POST", "DELETE"]
-    path: str
-    resource: str
-    summary: str
-    properties: dict[str, Any]
-    required: tuple[str, ...]
-    run: Callable[[StripeStore, Params], Any]
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "properties": self.properties,
-            "required": list(self.required),
-            "additionalProperties": False,
-        }
-
-
-def _page(p: Params) -> Params:
-    return {"limit": p.get("limit"), "starting_after": p.get("starting_after")}
-
-
-def _pick(p: Params, *names: str) -> Params:
-    return {n: p[n] for n in names if n in p}
-
-
-def _op(
-    id: str,
-    method: Literal["GET", "POST", "DELETE"],
-    path: str,
-    resource: str,
-    summary: str,
-    run: Callable[[StripeStore, Params], Any],
-    properties: dict[str, Any] | None = None,
-    required: tuple[str, ...] = (),
-    paged: bool = False,
-) -> Operation:
-    props = dict(properties or {})
-    if paged:
-        props.update(_PAGE)
-    return Operation(id, method, path, resource, summary, props, required, run)
-
 
 _EVIDENCE = {
     "type": "object",
@@ -80,8 +33,8 @@ _EVIDENCE = {
 }
 
 _LIST: list[Operation] = [
-    _op("GetAccount", "GET", "/v1/account", "account", "Retrieve the account.", lambda s, p: dict(s.account)),
-    _op(
+    op("GetAccount", "GET", "/v1/account", "account", "Retrieve the account.", lambda s, p: dict(s.account)),
+    op(
         "GetBalance",
         "GET",
         "/v1/balance",
@@ -89,27 +42,21 @@ _LIST: list[Operation] = [
         "Retrieve the balance (available and pending funds).",
         lambda s, p: s.retrieve_balance(),
     ),
-    _op(
+    listing(
         "GetBalanceTransactions",
-        "GET",
-        "/v1/balance_transactions",
         "balance_transactions",
         "List balance transactions (charges, refunds, fees, dispute withdrawals).",
-        lambda s, p: s.list_balance_transactions(type=p.get("type"), **_page(p)),
+        StripeStore.list_balance_transactions,
         {"type": {"type": "string", "enum": ["charge", "refund", "adjustment"]}},
-        paged=True,
     ),
-    _op(
+    listing(
         "GetCustomers",
-        "GET",
-        "/v1/customers",
         "customers",
         "List customers, optionally by email.",
-        lambda s, p: s.list_customers(email=p.get("email"), **_page(p)),
-        {"email": _S},
-        paged=True,
+        StripeStore.list_customers,
+        {"email": STRING},
     ),
-    _op(
+    op(
         "PostCustomers",
         "POST",
         "/v1/customers",
@@ -118,86 +65,81 @@ _LIST: list[Operation] = [
         lambda s, p: s.create_customer(
             p["name"], p.get("email"), metadata=p.get("metadata"), description=p.get("description")
         ),
-        {"name": _S, "email": {"type": "string", "format": "email"}, "description": _S, "metadata": _META},
+        {
+            "name": STRING,
+            "email": {"type": "string", "format": "email"},
+            "description": STRING,
+            "metadata": METADATA,
+        },
         ("name",),
     ),
-    _op(
+    on_object(
         "GetCustomersCustomer",
         "GET",
         "/v1/customers/{customer}",
         "customers",
         "Retrieve a customer.",
-        lambda s, p: s.retrieve("customer", p["customer"], "customer"),
-        {"customer": _S},
-        ("customer",),
+        lambda s, v: s.retrieve("customer", v, "customer"),
     ),
-    _op(
+    op(
         "PostCustomersCustomer",
         "POST",
         "/v1/customers/{customer}",
         "customers",
         "Update a customer's name, email, description or metadata.",
-        lambda s, p: s.update_customer(p["customer"], **_pick(p, "name", "email", "description", "metadata")),
+        lambda s, p: s.update_customer(p["customer"], **pick(p, "name", "email", "description", "metadata")),
         {
-            "customer": _S,
-            "name": _S,
+            "customer": STRING,
+            "name": STRING,
             "email": {"type": "string", "format": "email"},
-            "description": _S,
-            "metadata": _META,
+            "description": STRING,
+            "metadata": METADATA,
         },
         ("customer",),
     ),
-    _op(
+    on_object(
         "DeleteCustomersCustomer",
         "DELETE",
         "/v1/customers/{customer}",
         "customers",
         "Delete a customer permanently.",
-        lambda s, p: s.delete_customer(p["customer"]),
-        {"customer": _S},
-        ("customer",),
+        StripeStore.delete_customer,
     ),
-    _op(
+    op(
         "GetCustomersSearch",
         "GET",
         "/v1/customers/search",
         "customers",
         'Search customers with Stripe search syntax, e.g. email:"ada@example.com" or name~"ada".',
         lambda s, p: s.search("customers", p["query"], limit=p.get("limit")),
-        {"query": _S, "limit": _PAGE["limit"]},
+        {"query": STRING, "limit": PAGE["limit"]},
         ("query",),
     ),
-    _op(
+    listing(
         "GetProducts",
-        "GET",
-        "/v1/products",
         "products",
         "List products.",
-        lambda s, p: s.list_products(active=p.get("active"), **_page(p)),
+        StripeStore.list_products,
         {"active": {"type": "boolean"}},
-        paged=True,
     ),
-    _op(
+    op(
         "PostProducts",
         "POST",
         "/v1/products",
         "products",
         "Create a product.",
         lambda s, p: s.create_product(p["name"], p.get("description"), metadata=p.get("metadata")),
-        {"name": _S, "description": _S, "metadata": _META},
+        {"name": STRING, "description": STRING, "metadata": METADATA},
         ("name",),
     ),
-    _op(
+    listing(
         "GetPrices",
-        "GET",
-        "/v1/prices",
         "prices",
         "List prices, optionally of one product.",
-        lambda s, p: s.list_prices(product=p.get("product"), **_page(p)),
-        {"product": _S},
-        paged=True,
+        StripeStore.list_prices,
+        {"product": STRING},
     ),
-    _op(
+    op(
         "PostPrices",
         "POST",
         "/v1/prices",
@@ -211,10 +153,10 @@ _LIST: list[Operation] = [
             nickname=p.get("nickname"),
         ),
         {
-            "product": _S,
+            "product": STRING,
             "unit_amount": {"type": "integer", "minimum": 0},
-            "currency": _S,
-            "nickname": _S,
+            "currency": STRING,
+            "nickname": STRING,
             "recurring": {
                 "type": "object",
                 "properties": {
@@ -227,16 +169,13 @@ _LIST: list[Operation] = [
         },
         ("product", "unit_amount", "currency"),
     ),
-    _op(
+    listing(
         "GetPaymentLinks",
-        "GET",
-        "/v1/payment_links",
         "payment_links",
         "List payment links.",
-        lambda s, p: s.list_payment_links(**_page(p)),
-        paged=True,
+        StripeStore.list_payment_links,
     ),
-    _op(
+    op(
         "PostPaymentLinks",
         "POST",
         "/v1/payment_links",
@@ -249,7 +188,7 @@ _LIST: list[Operation] = [
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "properties": {"price": _S, "quantity": {"type": "integer", "minimum": 1}},
+                    "properties": {"price": STRING, "quantity": {"type": "integer", "minimum": 1}},
                     "required": ["price", "quantity"],
                     "additionalProperties": False,
                 },
@@ -257,20 +196,17 @@ _LIST: list[Operation] = [
         },
         ("line_items",),
     ),
-    _op(
+    listing(
         "GetInvoices",
-        "GET",
-        "/v1/invoices",
         "invoices",
         "List invoices, by customer or status.",
-        lambda s, p: s.list_invoices(customer=p.get("customer"), status=p.get("status"), **_page(p)),
+        StripeStore.list_invoices,
         {
-            "customer": _S,
+            "customer": STRING,
             "status": {"type": "string", "enum": ["draft", "open", "paid", "uncollectible", "void"]},
         },
-        paged=True,
     ),
-    _op(
+    op(
         "PostInvoices",
         "POST",
         "/v1/invoices",
@@ -284,15 +220,15 @@ _LIST: list[Operation] = [
             metadata=p.get("metadata"),
         ),
         {
-            "customer": _S,
+            "customer": STRING,
             "days_until_due": {"type": "integer", "minimum": 0},
-            "description": _S,
+            "description": STRING,
             "collection_method": {"type": "string", "enum": ["charge_automatically", "send_invoice"]},
-            "metadata": _META,
+            "metadata": METADATA,
         },
         ("customer",),
     ),
-    _op(
+    op(
         "PostInvoiceitems",
         "POST",
         "/v1/invoiceitems",
@@ -300,50 +236,43 @@ _LIST: list[Operation] = [
         "Create an invoice item from a one-time price or an amount and currency, "
         "optionally on a draft invoice.",
         lambda s, p: s.create_invoice_item(
-            p["customer"], **_pick(p, "price", "amount", "currency", "invoice", "quantity", "description")
+            p["customer"], **pick(p, "price", "amount", "currency", "invoice", "quantity", "description")
         ),
         {
-            "customer": _S,
-            "price": _S,
-            "amount": _I,
-            "currency": _S,
-            "invoice": _S,
+            "customer": STRING,
+            "price": STRING,
+            "amount": INTEGER,
+            "currency": STRING,
+            "invoice": STRING,
             "quantity": {"type": "integer", "minimum": 1},
-            "description": _S,
+            "description": STRING,
         },
         ("customer",),
     ),
-    _op(
+    on_object(
         "PostInvoicesInvoiceFinalize",
         "POST",
         "/v1/invoices/{invoice}/finalize",
         "invoices",
         "Finalize a draft invoice: totals its items, numbers it, opens its hosted page.",
-        lambda s, p: s.finalize_invoice(p["invoice"]),
-        {"invoice": _S},
-        ("invoice",),
+        StripeStore.finalize_invoice,
     ),
-    _op(
+    listing(
         "GetPaymentIntents",
-        "GET",
-        "/v1/payment_intents",
         "payment_intents",
         "List payment intents, optionally of one customer.",
-        lambda s, p: s.list_payment_intents(customer=p.get("customer"), **_page(p)),
-        {"customer": _S},
-        paged=True,
+        StripeStore.list_payment_intents,
+        {"customer": STRING},
     ),
-    _op(
+    on_object(
         "GetPaymentIntentsIntent",
         "GET",
         "/v1/payment_intents/{intent}",
         "payment_intents",
         "Retrieve a payment intent.",
-        lambda s, p: s.retrieve("payment_intent", p["intent"], "intent"),
-        {"intent": _S},
-        ("intent",),
+        lambda s, v: s.retrieve("payment_intent", v, "intent"),
     ),
-    _op(
+    op(
         "PostPaymentIntents",
         "POST",
         "/v1/payment_intents",
@@ -352,86 +281,62 @@ _LIST: list[Operation] = [
         lambda s, p: s.create_payment_intent(
             p["amount"],
             p["currency"],
-            **_pick(p, "customer", "description", "metadata", "payment_method", "confirm"),
+            **pick(p, "customer", "description", "metadata", "payment_method", "confirm"),
         ),
         {
             "amount": {"type": "integer", "minimum": 1},
-            "currency": _S,
-            "customer": _S,
-            "description": _S,
-            "metadata": _META,
-            "payment_method": _S,
+            "currency": STRING,
+            "customer": STRING,
+            "description": STRING,
+            "metadata": METADATA,
+            "payment_method": STRING,
             "confirm": {"type": "boolean"},
         },
         ("amount", "currency"),
     ),
-    _op(
+    listing(
         "GetCharges",
-        "GET",
-        "/v1/charges",
         "charges",
         "List charges.",
-        lambda s, p: s.list_charges(
-            customer=p.get("customer"), payment_intent=p.get("payment_intent"), **_page(p)
-        ),
-        {"customer": _S, "payment_intent": _S},
-        paged=True,
+        StripeStore.list_charges,
+        {"customer": STRING, "payment_intent": STRING},
     ),
-    _op(
+    listing(
         "GetRefunds",
-        "GET",
-        "/v1/refunds",
         "refunds",
         "List refunds.",
-        lambda s, p: s.list_refunds(
-            charge=p.get("charge"), payment_intent=p.get("payment_intent"), **_page(p)
-        ),
-        {"charge": _S, "payment_intent": _S},
-        paged=True,
+        StripeStore.list_refunds,
+        {"charge": STRING, "payment_intent": STRING},
     ),
-    _op(
+    op(
         "PostRefunds",
         "POST",
         "/v1/refunds",
         "refunds",
         "Refund a payment intent or charge, in full or partly (amount in the smallest currency unit).",
-        lambda s, p: s.create_refund(**_pick(p, "payment_intent", "charge", "amount", "reason")),
+        lambda s, p: s.create_refund(**pick(p, "payment_intent", "charge", "amount", "reason")),
         {
-            "payment_intent": _S,
-            "charge": _S,
+            "payment_intent": STRING,
+            "charge": STRING,
             "amount": {"type": "integer", "minimum": 1},
             "reason": {"type": "string", "enum": ["duplicate", "fraudulent", "requested_by_customer"]},
         },
     ),
-    _op(
+    listing(
         "GetSubscriptions",
-        "GET",
-        "/v1/subscriptions",
         "subscriptions",
         "List subscriptions by customer, price or status (canceled ones only when asked for).",
-        lambda s, p: s.list_subscriptions(
-            customer=p.get("customer"), price=p.get("price"), status=p.get("status"), **_page(p)
-        ),
+        StripeStore.list_subscriptions,
         {
-            "customer": _S,
-            "price": _S,
+            "customer": STRING,
+            "price": STRING,
             "status": {
                 "type": "string",
-                "enum": [
-                    "active",
-                    "past_due",
-                    "unpaid",
-                    "canceled",
-                    "incomplete",
-                    "incomplete_expired",
-                    "trialing",
-                    "all",
-                ],
+                "enum": [*SUBSCRIPTION_STATUSES, "all"],
             },
         },
-        paged=True,
     ),
-    _op(
+    op(
         "PostSubscriptions",
         "POST",
         "/v1/subscriptions",
@@ -444,23 +349,23 @@ _LIST: list[Operation] = [
             metadata=p.get("metadata"),
         ),
         {
-            "customer": _S,
+            "customer": STRING,
             "items": {
                 "type": "array",
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "properties": {"price": _S, "quantity": {"type": "integer", "minimum": 1}},
+                    "properties": {"price": STRING, "quantity": {"type": "integer", "minimum": 1}},
                     "required": ["price"],
                     "additionalProperties": False,
                 },
             },
             "trial_period_days": {"type": "integer", "minimum": 1},
-            "metadata": _META,
+            "metadata": METADATA,
         },
         ("customer", "items"),
     ),
-    _op(
+    op(
         "PostSubscriptionsSubscriptionExposedId",
         "POST",
         "/v1/subscriptions/{subscription_exposed_id}",
@@ -468,20 +373,20 @@ _LIST: list[Operation] = [
         "Update a subscription's items, cancel_at_period_end or metadata.",
         lambda s, p: s.update_subscription(
             p["subscription_exposed_id"],
-            **_pick(p, "items", "cancel_at_period_end", "metadata", "proration_behavior"),
+            **pick(p, "items", "cancel_at_period_end", "metadata", "proration_behavior"),
         ),
         {
-            "subscription_exposed_id": _S,
+            "subscription_exposed_id": STRING,
             "cancel_at_period_end": {"type": "boolean"},
-            "metadata": _META,
+            "metadata": METADATA,
             "proration_behavior": {"type": "string", "enum": ["create_prorations", "none", "always_invoice"]},
             "items": {
                 "type": "array",
                 "items": {
                     "type": "object",
                     "properties": {
-                        "id": _S,
-                        "price": _S,
+                        "id": STRING,
+                        "price": STRING,
                         "quantity": {"type": "integer", "minimum": 1},
                         "deleted": {"type": "boolean"},
                     },
@@ -491,59 +396,47 @@ _LIST: list[Operation] = [
         },
         ("subscription_exposed_id",),
     ),
-    _op(
+    on_object(
         "DeleteSubscriptionsSubscriptionExposedId",
         "DELETE",
         "/v1/subscriptions/{subscription_exposed_id}",
         "subscriptions",
         "Cancel a subscription immediately.",
-        lambda s, p: s.cancel_subscription(p["subscription_exposed_id"]),
-        {"subscription_exposed_id": _S},
-        ("subscription_exposed_id",),
+        StripeStore.cancel_subscription,
     ),
-    _op(
+    listing(
         "GetCoupons",
-        "GET",
-        "/v1/coupons",
         "coupons",
         "List coupons.",
-        lambda s, p: s.list_coupons(**_page(p)),
-        paged=True,
+        StripeStore.list_coupons,
     ),
-    _op(
+    op(
         "PostCoupons",
         "POST",
         "/v1/coupons",
         "coupons",
         "Create a coupon: percent_off, or amount_off with currency; duration once, repeating or forever.",
         lambda s, p: s.create_coupon(
-            **_pick(
-                p, "id", "name", "percent_off", "amount_off", "currency", "duration", "duration_in_months"
-            )
+            **pick(p, "id", "name", "percent_off", "amount_off", "currency", "duration", "duration_in_months")
         ),
         {
-            "id": _S,
-            "name": _S,
+            "id": STRING,
+            "name": STRING,
             "percent_off": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
             "amount_off": {"type": "integer", "minimum": 1},
-            "currency": _S,
+            "currency": STRING,
             "duration": {"type": "string", "enum": ["once", "repeating", "forever"], "default": "once"},
             "duration_in_months": {"type": "integer", "minimum": 1},
         },
     ),
-    _op(
+    listing(
         "GetDisputes",
-        "GET",
-        "/v1/disputes",
         "disputes",
         "List disputes (chargebacks).",
-        lambda s, p: s.list_disputes(
-            charge=p.get("charge"), payment_intent=p.get("payment_intent"), **_page(p)
-        ),
-        {"charge": _S, "payment_intent": _S},
-        paged=True,
+        StripeStore.list_disputes,
+        {"charge": STRING, "payment_intent": STRING},
     ),
-    _op(
+    op(
         "PostDisputesDispute",
         "POST",
         "/v1/disputes/{dispute}",
@@ -552,7 +445,7 @@ _LIST: list[Operation] = [
         lambda s, p: s.update_dispute(
             p["dispute"], evidence=p.get("evidence"), submit=p.get("submit"), metadata=p.get("metadata")
         ),
-        {"dispute": _S, "evidence": _EVIDENCE, "submit": {"type": "boolean"}, "metadata": _META},
+        {"dispute": STRING, "evidence": _EVIDENCE, "submit": {"type": "boolean"}, "metadata": METADATA},
         ("dispute",),
     ),
 ]

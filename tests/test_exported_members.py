@@ -1,0 +1,63 @@
+"""The public API is pinned: adding or removing a name is a deliberate change (as httpx does)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import stripe_nb_agent
+
+EXPECTED = {
+    "Agent",
+    "Conversation",
+    "CustomDeployment",
+    "RunningTurn",
+    "Settings",
+    "Status",
+    "StripeNbAgentError",
+    "TurnMetrics",
+    "TurnResult",
+    "__version__",
+    "chat",
+    "cosine_top_k",
+    "embed",
+    "get_agent",
+    "load_ipython_extension",
+    "models",
+    "redact",
+    "register_embedding_model",
+    "register_local_model",
+    "register_model",
+    "rerank",
+    "resolve_settings",
+    "semantic_search",
+    "status",
+    "unload_ipython_extension",
+}
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    assert set(stripe_nb_agent.__all__) == EXPECTED
+    for name in EXPECTED:
+        assert hasattr(stripe_nb_agent, name), name
+
+
+def test_importing_the_package_does_not_pull_in_the_notebook_stack() -> None:
+    code = (
+        "import sys, stripe_nb_agent; "
+        "print(','.join(m for m in ('IPython', 'ipywidgets', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == ""
+
+
+def test_importing_reads_no_settings_and_starts_nothing() -> None:
+    code = (
+        "import threading, stripe_nb_agent; "
+        "print(sorted(t.name for t in threading.enumerate() if t.name != 'MainThread'))"
+    )
+    env = {"STRIPE_NB_AGENT_MODE": "not-a-mode", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    # A bad mode would raise if settings were read at import; no server or loop thread starts.
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
