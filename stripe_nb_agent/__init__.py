@@ -20,6 +20,7 @@ from stripe_nb_agent.config import Settings, Status, redact, resolve_settings
 from stripe_nb_agent.errors import StripeNbAgentError
 from stripe_nb_agent.llm.custom import CustomDeployment, rerank
 from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
+from stripe_nb_agent.llm.local_server import stop_local_servers
 from stripe_nb_agent.llm.models import register_local_model, register_model
 from stripe_nb_agent.search import cosine_top_k, semantic_search
 
@@ -56,6 +57,7 @@ __all__ = [
     "resolve_settings",
     "semantic_search",
     "status",
+    "stop_local_servers",
     "unload_ipython_extension",
 ]
 

@@ -32,6 +32,7 @@ EXPECTED = {
     "resolve_settings",
     "semantic_search",
     "status",
+    "stop_local_servers",
     "unload_ipython_extension",
 }
 

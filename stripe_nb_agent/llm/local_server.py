@@ -74,7 +74,9 @@ def local_extra_missing() -> str:
 class LocalServer:
     """A running llama.cpp server for one GGUF file. Build it with :func:`start_local_server`."""
 
-    def __init__(self, path: Path, options: LocalServerOptions, native: Any, root_url: str, startup_s: float):
+    def __init__(
+        self, path: Path, options: LocalServerOptions, native: Any, root_url: str, startup_s: float
+    ) -> None:
         self.path = path
         self.options = options
         self.root_url = root_url

@@ -85,6 +85,8 @@ class ModelInfo:
         if self.host == "dat1":
             root = settings.dat1_root
         elif callable(self.base_url):
+            if self.name.startswith(LOCAL_PREFIX):
+                return f"llama.cpp on 127.0.0.1, started on first use ({self.target})"
             return f"started on demand ({self.target})"
         else:
             root = self.base_url or ""

@@ -70,4 +70,8 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     def chunks(self) -> list[dict[str, Any]]:
         """The JSON of every ``data:`` line received (``[DONE]`` left out), in order."""
         lines = bytes(self.received).decode("utf-8").splitlines()
-        return [json.loads(line[5:]) for line in lines if line.startswith("data:") and line[5:].strip() != "[DONE]"]
+        return [
+            json.loads(line[5:])
+            for line in lines
+            if line.startswith("data:") and line[5:].strip() != "[DONE]"
+        ]

@@ -48,6 +48,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(skip_reason()), reason=
 OPTIONS = LocalServerOptions(n_ctx=2048, n_threads=2, startup_timeout=60)
 MAX_TOKENS = 16
 WAIT_S = 60
+REPO = Path(__file__).resolve().parents[2]
 HELLO = [{"role": "user", "content": "Say hello in five words."}]
 
 
@@ -80,10 +81,10 @@ async def recorder() -> AsyncIterator[RecordingTransport]:
     await transport.aclose()
 
 
-async def stream_all(client: ChatClient, **options: object) -> tuple[list[str], Completed]:
+async def stream_all(client: ChatClient) -> tuple[list[str], Completed]:
     pieces: list[str] = []
     with anyio.fail_after(WAIT_S):
-        async for event in client.stream(HELLO, max_tokens=MAX_TOKENS, temperature=0, **options):  # type: ignore[arg-type]
+        async for event in client.stream(HELLO, max_tokens=MAX_TOKENS, temperature=0):
             if isinstance(event, TextDelta):
                 pieces.append(event.text)
             elif isinstance(event, Completed):
@@ -126,7 +127,8 @@ async def test_stream_with_include_usage_parses_the_empty_choices_usage_chunk(
     assert len(usage_chunks) == 1
     wire_usage, wire_timings = usage_chunks[0]["usage"], usage_chunks[0]["timings"]
     # The client: text arrived in pieces and the usage chunk was read, not counted from deltas.
-    assert response.text.strip() and response.text == "".join(pieces)
+    assert response.text.strip()
+    assert response.text == "".join(pieces)
     assert len(pieces) > 1
     assert response.usage is not None
     assert response.usage.completion_tokens == wire_usage["completion_tokens"]
@@ -140,8 +142,10 @@ async def test_stream_with_include_usage_parses_the_empty_choices_usage_chunk(
     metrics = response.metrics
     assert metrics.token_source == "usage"
     assert metrics.completion_tokens == response.usage.completion_tokens
-    assert metrics.tokens_per_second is not None and metrics.tokens_per_second > 0
-    assert metrics.time_to_first_token is not None and metrics.time_to_first_token <= metrics.total_time
+    assert metrics.tokens_per_second is not None
+    assert metrics.tokens_per_second > 0
+    assert metrics.time_to_first_token is not None
+    assert metrics.time_to_first_token <= metrics.total_time
     assert metrics.server_timings == response.timings
     assert metrics.malformed_chunks == 0
 
@@ -161,7 +165,8 @@ async def test_stream_without_include_usage_reads_timings_on_the_last_choice_chu
     last = chunks[-1]
     assert last["choices"][0]["finish_reason"] in ("stop", "length")
     assert "timings" in last
-    assert response.text.strip() and response.text == "".join(pieces)
+    assert response.text.strip()
+    assert response.text == "".join(pieces)
     assert response.usage is None
     assert response.timings is not None
     assert response.timings.predicted_n == last["timings"]["predicted_n"] > 0
@@ -170,7 +175,8 @@ async def test_stream_without_include_usage_reads_timings_on_the_last_choice_chu
     assert metrics.token_source == "counted"
     assert metrics.completion_tokens > 0
     assert metrics.server_timings == response.timings
-    assert metrics.tokens_per_second is not None and metrics.tokens_per_second > 0
+    assert metrics.tokens_per_second is not None
+    assert metrics.tokens_per_second > 0
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -185,7 +191,8 @@ async def test_local_smollm2_goes_through_the_ordinary_openai_endpoint(llama: Lo
     async with registry.client("local/smollm2", settings(), sandbox_root=no_sandbox) as client:
         response = await client.complete(HELLO, max_tokens=MAX_TOKENS, temperature=0)
     assert response.text.strip()
-    assert response.usage is not None and response.usage.completion_tokens > 0
+    assert response.usage is not None
+    assert response.usage.completion_tokens > 0
 
 
 async def test_a_server_registered_by_base_url_works(llama: LocalServer) -> None:
@@ -194,7 +201,8 @@ async def test_a_server_registered_by_base_url_works(llama: LocalServer) -> None
     async with registry.client("ml", settings(), sandbox_root=no_sandbox) as client:
         response = await client.complete(HELLO, max_tokens=MAX_TOKENS, temperature=0)
     assert response.text.strip()
-    assert response.timings is not None and response.timings.predicted_n
+    assert response.timings is not None
+    assert response.timings.predicted_n
     assert response.metrics.token_source == "usage"
 
 
@@ -215,7 +223,8 @@ def test_a_path_after_local_and_a_registered_name_both_reach_the_file(llama: Loc
     info = registry.register_local_model("mine", llama.path, aliases=("m",))
     assert info.name == "local/mine"
     rows = {row.name: row for row in registry.table(settings())}
-    assert rows["local/mine"].usable and rows["local/smollm2"].usable
+    assert rows["local/mine"].usable
+    assert rows["local/smollm2"].usable
     for name in ("local/mine", "m", f"local/{llama.path}"):
         endpoint = registry.endpoint(name, settings(), sandbox_root=no_sandbox)
         assert endpoint.url.startswith(llama.base_url)
@@ -225,12 +234,15 @@ def test_a_missing_file_says_where_to_put_it(tmp_path: Path) -> None:
     registry = ModelRegistry(environ={ENV_MODELS_DIR: str(tmp_path)})
     info = registry.resolve("local/absent.gguf")
     why = registry.unusable_reason(info, settings())
-    assert str(tmp_path) in why and ENV_MODELS_DIR in why and "register_local_model" in why
+    assert str(tmp_path) in why
+    assert ENV_MODELS_DIR in why
+    assert "register_local_model" in why
     with pytest.raises(ConfigError, match="register_local_model"):
         registry.endpoint("local/absent.gguf", settings(), sandbox_root=no_sandbox)
     registry.register_local_model("gone", tmp_path / "gone.gguf")
     row = next(r for r in registry.table(settings()) if r.name == "local/gone")
-    assert not row.usable and "gone.gguf" in row.why_not
+    assert not row.usable
+    assert "gone.gguf" in row.why_not
 
 
 def test_a_file_that_is_not_gguf_is_refused_before_llama_cpp_sees_it(tmp_path: Path) -> None:
@@ -296,7 +308,8 @@ async def test_agent_turn_completes_with_text_when_the_model_ignores_the_offered
     assert {"list_customers", "create_customer", "create_refund"} <= offered
     result = turn.result
     assert result is not None
-    assert result.error is None and result.stop_reason == "complete"
+    assert result.error is None
+    assert result.stop_reason == "complete"
     assert result.tool_calls == ()
     assert result.metrics.rounds == 1
     assert result.text.strip()
@@ -322,15 +335,18 @@ def test_stop_closes_the_port_and_a_later_start_brings_a_fresh_server(tmp_path: 
     own = start_local_server(copy, OPTIONS)
     assert own in running_local_servers()
     assert own.stop(timeout=WAIT_S)
-    assert not own.running and own not in running_local_servers()
+    assert not own.running
+    assert own not in running_local_servers()
     with pytest.raises(httpx2.ConnectError):
         httpx2.get(f"{own.root_url}/health", timeout=5)
     again = start_local_server(copy, OPTIONS)
     try:
-        assert again is not own and again.running
+        assert again is not own
+        assert again.running
     finally:
         assert stop_local_servers(timeout=WAIT_S) >= 1
-    assert not again.running and running_local_servers() == []
+    assert not again.running
+    assert running_local_servers() == []
 
 
 def test_a_process_that_exits_with_a_server_running_stops_it_at_exit() -> None:
@@ -346,9 +362,10 @@ def test_a_process_that_exits_with_a_server_running_stops_it_at_exit() -> None:
         """
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=WAIT_S, cwd=Path.cwd()
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=WAIT_S, cwd=REPO
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("serving ") and int(lines[0].split()[1]) > 0
+    assert lines[0].startswith("serving ")
+    assert int(lines[0].split()[1]) > 0
     assert lines[-1] == "left running: 0"

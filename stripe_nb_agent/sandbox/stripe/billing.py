@@ -8,6 +8,7 @@ from typing import Any
 from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
 from stripe_nb_agent.sandbox.stripe.catalog import check_amount, check_currency, check_metadata
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
+from stripe_nb_agent.sandbox.stripe.payments import matching
 
 __all__ = ["SUBSCRIPTION_STATUSES", "BillingMixin"]
 
@@ -235,19 +236,11 @@ class BillingMixin(StoreBase):
         subscription: str | None = None,
         **page: Any,
     ) -> ListEnvelope:
-        def match(o: StripeObject) -> bool:
-            return (
-                (customer is None or o["customer"] == customer)
-                and (status is None or o["status"] == status)
-                and (subscription is None or o["subscription"] == subscription)
-            )
-
-        return self._page("invoice", where=match, **page)
+        where = matching(customer=customer, status=status, subscription=subscription)
+        return self._page("invoice", where=where, **page)
 
     def list_invoice_items(self, *, customer: str | None = None, **page: Any) -> ListEnvelope:
-        return self._page(
-            "invoiceitem", where=lambda o: customer is None or o["customer"] == customer, **page
-        )
+        return self._page("invoiceitem", where=matching(customer=customer), **page)
 
     # -- subscriptions --------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from stripe_nb_agent.sandbox.stripe.docs import SANDBOX_NOTICE, search_notes
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
 from stripe_nb_agent.sandbox.stripe.tooling import CallInfo, Handler, SandboxTool
 
-__all__ = ["CLASSIC_TOOLS", "account_info", "documentation_answer"]
+__all__ = ["CLASSIC_TOOLS", "account_info", "documentation_answer", "read_tool"]
 
 Args = dict[str, Any]
 
@@ -181,73 +181,65 @@ _HANDLERS: dict[str, tuple[str, Handler]] = {
         )["data"],
     ),
 }
-_FAILURE_VERBS = {
-    "list": "list",
-    "create": "create",
-    "retrieve": "retrieve",
-    "finalize": "finalize",
-    "cancel": "cancel",
-    "update": "update",
-    "search": "search",
-}
 
+_READ_ONLY = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True}
+
+
+def read_tool(
+    name: str,
+    title: str,
+    description: str,
+    handler: Handler,
+    properties: dict[str, Any] | None = None,
+    required: tuple[str, ...] = (),
+    *,
+    failure: str = "",
+    open_world: bool = False,
+) -> SandboxTool:
+    """A read-only tool with a closed object schema; ``title`` goes on the tool and its annotations."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties or {}}
+    if required:
+        schema["required"] = list(required)
+    schema["additionalProperties"] = False
+    return SandboxTool(
+        name=name,
+        description=description,
+        input_schema=schema,
+        annotations={**_READ_ONLY, "openWorldHint": open_world, "title": title},
+        handler=handler,
+        failure=failure,
+        title=title,
+    )
+
+
+_NON_EMPTY = {"type": "string", "minLength": 1}
 _EXTRAS: list[SandboxTool] = [
-    SandboxTool(
-        name="get_stripe_account_info",
-        description="Information about the Stripe account these tools act on (the sandbox account).",
-        input_schema={"type": "object", "properties": {}, "additionalProperties": False},
-        annotations={
-            "readOnlyHint": True,
-            "destructiveHint": False,
-            "idempotentHint": True,
-            "openWorldHint": False,
-            "title": "Get account info",
-        },
-        handler=account_info,
+    read_tool(
+        "get_stripe_account_info",
+        "Get account info",
+        "Information about the Stripe account these tools act on (the sandbox account).",
+        account_info,
         failure="Failed to retrieve account info",
-        title="Get account info",
     ),
-    SandboxTool(
-        name="search_stripe_resources",
-        description='Search objects with Stripe search syntax, e.g. customers:email:"ada@example.com" or '
+    read_tool(
+        "search_stripe_resources",
+        "Search Stripe resources",
+        'Search objects with Stripe search syntax, e.g. customers:email:"ada@example.com" or '
         'customers:name~"ada"; resources: customers, products, prices, invoices, payment_intents, charges, '
         "subscriptions.",
-        input_schema={
-            "type": "object",
-            "properties": {"query": {"type": "string", "minLength": 1}},
-            "required": ["query"],
-            "additionalProperties": False,
-        },
-        annotations={
-            "readOnlyHint": True,
-            "destructiveHint": False,
-            "idempotentHint": True,
-            "openWorldHint": False,
-            "title": "Search Stripe resources",
-        },
-        handler=lambda s, a, i: s.search_any(a["query"])["data"],
+        lambda s, a, i: s.search_any(a["query"])["data"],
+        {"query": _NON_EMPTY},
+        ("query",),
         failure="Failed to search resources",
-        title="Search Stripe resources",
     ),
-    SandboxTool(
-        name="fetch_stripe_resources",
-        description="Fetch any Stripe object by its id (cus_, pi_, ch_, in_, sub_, price_, prod_, ...).",
-        input_schema={
-            "type": "object",
-            "properties": {"id": {"type": "string", "minLength": 1}},
-            "required": ["id"],
-            "additionalProperties": False,
-        },
-        annotations={
-            "readOnlyHint": True,
-            "destructiveHint": False,
-            "idempotentHint": True,
-            "openWorldHint": False,
-            "title": "Fetch Stripe resource",
-        },
-        handler=lambda s, a, i: s.fetch(a["id"]),
+    read_tool(
+        "fetch_stripe_resources",
+        "Fetch Stripe resource",
+        "Fetch any Stripe object by its id (cus_, pi_, ch_, in_, sub_, price_, prod_, ...).",
+        lambda s, a, i: s.fetch(a["id"]),
+        {"id": _NON_EMPTY},
+        ("id",),
         failure="Failed to fetch resource",
-        title="Fetch Stripe resource",
     ),
 ]
 
@@ -265,7 +257,7 @@ def _build() -> tuple[SandboxTool, ...]:
                 input_schema=spec["inputSchema"],
                 annotations=spec["annotations"],
                 handler=handler,
-                failure=f"Failed to {_FAILURE_VERBS.get(verb, verb)} {noun.replace('_', ' ')}",
+                failure=f"Failed to {verb} {noun.replace('_', ' ')}",
                 title=spec["annotations"].get("title"),
             )
         )

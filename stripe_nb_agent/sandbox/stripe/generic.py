@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from stripe_nb_agent.sandbox.stripe.classic import account_info, documentation_answer
+from stripe_nb_agent.sandbox.stripe.classic import account_info, documentation_answer, read_tool
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 from stripe_nb_agent.sandbox.stripe.operations import OPERATIONS, Operation
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
@@ -19,7 +19,6 @@ _PARAMS = {
     "type": "object",
     "description": "The operation's parameters (path parameters included), as stripe_api_details lists them.",
 }
-_READ = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": True}
 _WORD = re.compile(r"[a-z]+")
 _SYNONYMS = {
     "list": "get",
@@ -117,48 +116,34 @@ def _run(store: StripeStore, args: Args, *, write: bool) -> Any:
 
 
 GENERIC_TOOLS: tuple[SandboxTool, ...] = (
-    SandboxTool(
-        name="stripe_api_search",
-        description="Find Stripe API operations for an intent, e.g. 'refund a payment' or 'list customers'.",
-        input_schema={
-            "type": "object",
-            "properties": {
-                "intent": {"type": "string", "minLength": 1},
-                "resource": {"type": "string", "description": "Narrow to one resource, e.g. customers."},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
-            },
-            "required": ["intent"],
-            "additionalProperties": False,
+    read_tool(
+        "stripe_api_search",
+        "Search Stripe API operations",
+        "Find Stripe API operations for an intent, e.g. 'refund a payment' or 'list customers'.",
+        api_search,
+        {
+            "intent": {"type": "string", "minLength": 1},
+            "resource": {"type": "string", "description": "Narrow to one resource, e.g. customers."},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
         },
-        annotations={**_READ, "openWorldHint": False, "title": "Search Stripe API operations"},
-        handler=api_search,
-        title="Search Stripe API operations",
+        ("intent",),
     ),
-    SandboxTool(
-        name="stripe_api_details",
-        description="The parameters (a JSON schema) of one Stripe API operation.",
-        input_schema={
-            "type": "object",
-            "properties": {"stripe_api_operation_id": _OP_ID},
-            "required": ["stripe_api_operation_id"],
-            "additionalProperties": False,
-        },
-        annotations={**_READ, "openWorldHint": False, "title": "Stripe API operation details"},
-        handler=api_details,
-        title="Stripe API operation details",
+    read_tool(
+        "stripe_api_details",
+        "Stripe API operation details",
+        "The parameters (a JSON schema) of one Stripe API operation.",
+        api_details,
+        {"stripe_api_operation_id": _OP_ID},
+        ("stripe_api_operation_id",),
     ),
-    SandboxTool(
-        name="stripe_api_read",
-        description="Call a read-only (GET) Stripe API operation. Lists come back as list envelopes.",
-        input_schema={
-            "type": "object",
-            "properties": {"stripe_api_operation_id": _OP_ID, "parameters": _PARAMS},
-            "required": ["stripe_api_operation_id"],
-            "additionalProperties": False,
-        },
-        annotations={**_READ, "title": "Read from the Stripe API"},
-        handler=lambda s, a, i: _run(s, a, write=False),
-        title="Read from the Stripe API",
+    read_tool(
+        "stripe_api_read",
+        "Read from the Stripe API",
+        "Call a read-only (GET) Stripe API operation. Lists come back as list envelopes.",
+        lambda s, a, i: _run(s, a, write=False),
+        {"stripe_api_operation_id": _OP_ID, "parameters": _PARAMS},
+        ("stripe_api_operation_id",),
+        open_world=True,
     ),
     SandboxTool(
         name="stripe_api_write",
@@ -184,32 +169,25 @@ GENERIC_TOOLS: tuple[SandboxTool, ...] = (
         handler=lambda s, a, i: _run(s, a, write=True),
         title="Write to the Stripe API",
     ),
-    SandboxTool(
-        name="search_stripe_documentation",
-        description="Search the sandbox's documentation notes (not Stripe's docs).",
-        input_schema={
-            "type": "object",
-            "properties": {
-                "question": {"type": "string", "minLength": 1},
-                "language": {
-                    "type": "string",
-                    "enum": ["dotnet", "go", "java", "node", "php", "ruby", "python", "curl"],
-                },
+    read_tool(
+        "search_stripe_documentation",
+        "Search documentation",
+        "Search the sandbox's documentation notes (not Stripe's docs).",
+        documentation_answer,
+        {
+            "question": {"type": "string", "minLength": 1},
+            "language": {
+                "type": "string",
+                "enum": ["dotnet", "go", "java", "node", "php", "ruby", "python", "curl"],
             },
-            "required": ["question"],
-            "additionalProperties": False,
         },
-        annotations={**_READ, "openWorldHint": False, "title": "Search documentation"},
-        handler=documentation_answer,
-        title="Search documentation",
+        ("question",),
     ),
-    SandboxTool(
-        name="get_stripe_account_info",
-        description="Information about the Stripe account these tools act on (the sandbox account).",
-        input_schema={"type": "object", "properties": {}, "additionalProperties": False},
-        annotations={**_READ, "openWorldHint": False, "title": "Get account info"},
-        handler=account_info,
-        title="Get account info",
+    read_tool(
+        "get_stripe_account_info",
+        "Get account info",
+        "Information about the Stripe account these tools act on (the sandbox account).",
+        account_info,
     ),
 )
 

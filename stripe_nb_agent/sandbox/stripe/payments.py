@@ -7,6 +7,7 @@ That keeps it consistent with charges and refunds by construction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
@@ -14,7 +15,7 @@ from stripe_nb_agent.sandbox.stripe.catalog import check_amount, check_currency,
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 from stripe_nb_agent.sandbox.stripe.money import fee_for, format_amount
 
-__all__ = ["DECLINES", "PaymentsMixin"]
+__all__ = ["DECLINES", "PaymentsMixin", "matching"]
 
 _DAY = 86_400
 # Test payment methods, as in Stripe's test mode: which ones succeed and how the others decline.
@@ -28,6 +29,12 @@ DECLINES = {
     "pm_card_chargeDeclinedExpiredCard": ("expired_card", "expired_card", "Your card has expired."),
 }
 _DISPUTE_FEE = 1500
+
+
+def matching(**filters: object) -> Callable[[StripeObject], bool]:
+    """A list filter as Stripe's list parameters work: each given (not None) field must be equal."""
+    given = {name: value for name, value in filters.items() if value is not None}
+    return lambda obj: all(obj[name] == value for name, value in given.items())
 
 
 class PaymentsMixin(StoreBase):
@@ -190,19 +197,12 @@ class PaymentsMixin(StoreBase):
         return ch
 
     def list_payment_intents(self, *, customer: str | None = None, **page: Any) -> ListEnvelope:
-        return self._page(
-            "payment_intent", where=lambda o: customer is None or o["customer"] == customer, **page
-        )
+        return self._page("payment_intent", where=matching(customer=customer), **page)
 
     def list_charges(
         self, *, customer: str | None = None, payment_intent: str | None = None, **page: Any
     ) -> ListEnvelope:
-        def match(o: StripeObject) -> bool:
-            return (customer is None or o["customer"] == customer) and (
-                payment_intent is None or o["payment_intent"] == payment_intent
-            )
-
-        return self._page("charge", where=match, **page)
+        return self._page("charge", where=matching(customer=customer, payment_intent=payment_intent), **page)
 
     # -- refunds -------------------------------------------------------------------------------
 
@@ -291,12 +291,7 @@ class PaymentsMixin(StoreBase):
     def list_refunds(
         self, *, charge: str | None = None, payment_intent: str | None = None, **page: Any
     ) -> ListEnvelope:
-        def match(o: StripeObject) -> bool:
-            return (charge is None or o["charge"] == charge) and (
-                payment_intent is None or o["payment_intent"] == payment_intent
-            )
-
-        return self._page("refund", where=match, **page)
+        return self._page("refund", where=matching(charge=charge, payment_intent=payment_intent), **page)
 
     # -- disputes ------------------------------------------------------------------------------
 
@@ -386,17 +381,12 @@ class PaymentsMixin(StoreBase):
     def list_disputes(
         self, *, charge: str | None = None, payment_intent: str | None = None, **page: Any
     ) -> ListEnvelope:
-        def match(o: StripeObject) -> bool:
-            return (charge is None or o["charge"] == charge) and (
-                payment_intent is None or o["payment_intent"] == payment_intent
-            )
-
-        return self._page("dispute", where=match, **page)
+        return self._page("dispute", where=matching(charge=charge, payment_intent=payment_intent), **page)
 
     # -- balance ---------------------------------------------------------------------------------
 
     def list_balance_transactions(self, *, type: str | None = None, **page: Any) -> ListEnvelope:
-        return self._page("balance_transaction", where=lambda o: type is None or o["type"] == type, **page)
+        return self._page("balance_transaction", where=matching(type=type), **page)
 
     def retrieve_balance(self) -> StripeObject:
         """Available and pending funds by currency: the sum of every balance transaction's net."""

@@ -1,0 +1,179 @@
+"""Workflows that only read: balance, account, docs, lists, and the look-ups writes build on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from stripe_nb_agent.sandbox.model.answer import describe, table
+from stripe_nb_agent.sandbox.model.flow import Context, Report, Step, Workflow, check, need, one, step, stop
+from stripe_nb_agent.sandbox.model.intents import Intent
+from stripe_nb_agent.sandbox.model.money import format_money
+from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, Missing, Observation, as_list
+
+__all__ = [
+    "account",
+    "balance",
+    "docs",
+    "find_customer",
+    "find_customer_step",
+    "list_customers",
+    "list_invoices",
+    "list_payments",
+    "list_prices",
+    "list_report",
+    "list_subscriptions",
+    "product_step",
+    "simple_list",
+]
+
+
+def balance(ctx: Context, intent: Intent) -> Workflow:
+    obs = yield from step(ctx, "GetBalance", {}, "read your balance")
+    data = one(obs)
+
+    def sums(key: str) -> str:
+        parts = [format_money(b.get("amount", 0), b.get("currency", "usd")) for b in data.get(key) or []]
+        return ", ".join(parts) or "nothing"
+
+    return Report(f"Your balance: **{sums('available')}** available, {sums('pending')} pending.")
+
+
+def account(ctx: Context, intent: Intent) -> Workflow:
+    found = ctx.box.tool("get_stripe_account_info", {})
+    if isinstance(found, Missing):
+        found = need(ctx.box.op("GetAccount"), "read your account details")
+    (obs,) = yield [found]
+    data = one(check(obs, "read your account details"))
+    name = data.get("display_name") or (data.get("settings") or {}).get("dashboard", {}).get("display_name")
+    name = name or (data.get("business_profile") or {}).get("name") or data.get("email") or "your account"
+    bits = [f"`{data.get('id', '?')}`"]
+    bits += [f"{k}: {data[k]}" for k in ("country", "default_currency") if data.get(k)]
+    return Report(f"Account **{name}** ({', '.join(bits)}).")
+
+
+def docs(ctx: Context, intent: Intent) -> Workflow:
+    question = intent.query or "Stripe"
+    (obs,) = yield [need(ctx.box.tool(DOCS_TOOL, {"question": question}), "search the Stripe docs")]
+    check(obs, "search the Stripe documentation")
+    text = obs.data if isinstance(obs.data, str) else obs.content
+    items = as_list(obs.data)
+    if items:
+        lines = [f"- [{i.get('title', 'doc')}]({i.get('url', '')})" for i in items[:5]]
+        return Report(f"From the Stripe docs on *{question}*:", tuple(lines))
+    text = " ".join(text.split())
+    excerpt = text if len(text) <= 600 else text[:600].rsplit(" ", 1)[0] + " …"
+    return Report(f"From the Stripe docs on *{question}*:", (f"> {excerpt}",))
+
+
+def list_report(ctx: Context, op: str, params: dict[str, Any], noun: str, what: str) -> Workflow:
+    obs = yield from step(ctx, op, params, what)
+    items = as_list(obs.data)
+    if not items:
+        return Report(f"No {noun} found.")
+    return Report(f"{len(items)} {noun if len(items) != 1 else noun.rstrip('s')}:", tuple(table(items)))
+
+
+def simple_list(op: str, noun: str, what: str) -> Callable[[Context, Intent], Workflow]:
+    def run(ctx: Context, intent: Intent) -> Workflow:
+        return (yield from list_report(ctx, op, {"limit": intent.limit or 10}, noun, what))
+
+    return run
+
+
+def list_customers(ctx: Context, intent: Intent) -> Workflow:
+    obs = yield from step(ctx, "GetCustomers", {"limit": intent.limit or 10}, "list your customers")
+    items = as_list(obs.data)
+    if not items:
+        return Report("No customers found.")
+    # Classic list_customers trims to ids: fetch details, in one round, when the tool is offered.
+    if all(set(i) <= {"id"} for i in items) and ctx.box.has(FETCH_TOOL):
+        fetches = [need(ctx.box.tool(FETCH_TOOL, {"id": i["id"]}), "fetch customers") for i in items[:10]]
+        fetched = yield fetches
+        items = [one(o) if o.ok else {"id": o.call.arguments.get("id")} for o in fetched]
+    noun = "customers" if len(items) != 1 else "customer"
+    return Report(f"{len(items)} {noun}:", tuple(table(items)))
+
+
+def find_customer_step(ctx: Context, who: str) -> Step:
+    """Find one customer by id, email or name; stops with a clear message when there is none."""
+    what = f"find the customer {who}"
+    if who.startswith("cus_"):
+        found = ctx.box.tool(FETCH_TOOL, {"id": who})
+        if isinstance(found, Missing):
+            found = need(ctx.box.op("GetCustomersCustomer", {"customer": who}), what)
+        (obs,) = yield [found]
+        return check(obs, what)
+    if "@" in who:
+        obs = yield from step(ctx, "GetCustomers", {"email": who, "limit": 1}, what)
+    else:
+        query = f'customers:name:"{who}"'
+        found = ctx.box.tool("search_stripe_resources", {"query": query})
+        if isinstance(found, Missing):
+            found = need(ctx.box.op("GetCustomersSearch", {"query": f"name:'{who}'"}), what)
+        (obs,) = yield [found]
+        check(obs, what)
+    if not as_list(obs.data) and not (isinstance(obs.data, dict) and obs.data.get("id")):
+        raise stop(f"I found no customer {who}. Create one first, e.g. *create a customer Ada with {who}*.")
+    return obs
+
+
+def find_customer(ctx: Context, intent: Intent) -> Workflow:
+    who = intent.email or intent.name or ""
+    obs = yield from find_customer_step(ctx, who)
+    items = as_list(obs.data) or [one(obs)]
+    return Report(
+        f"Found {describe(items[0])}." if len(items) == 1 else f"{len(items)} customers match:",
+        () if len(items) == 1 else tuple(table(items)),
+    )
+
+
+def product_step(ctx: Context, ref: str | None) -> Generator[list[Call], list[Observation], dict[str, Any]]:
+    """A product by id, by name (looked up with list_products), or the last one mentioned."""
+    if ref is None or ref == "it":
+        found = ctx.recent("prod_")
+        if found is None:
+            raise stop("Which product? Give me its name or id (prod_…).")
+        return {"id": found, **ctx.objects.get(found, {})}
+    if ref.startswith("prod_"):
+        return {"id": ref, **ctx.objects.get(ref, {})}
+    obs = yield from step(ctx, "GetProducts", {"limit": 100}, f"find the product {ref!r}")
+    wanted = ref.lower().strip()
+    for item in as_list(obs.data):
+        if str(item.get("name", "")).lower().strip() in (wanted, wanted.removeprefix("the ")):
+            return item
+    raise stop(
+        f"I found no product named {ref!r}. Create it first, e.g. *create a product {ref} at $20/month*."
+    )
+
+
+def list_prices(ctx: Context, intent: Intent) -> Workflow:
+    params: dict[str, Any] = {"limit": intent.limit or 10}
+    if intent.product or intent.ref:
+        params["product"] = (yield from product_step(ctx, intent.product or intent.ref))["id"]
+    return (yield from list_report(ctx, "GetPrices", params, "prices", "list prices"))
+
+
+def list_invoices(ctx: Context, intent: Intent) -> Workflow:
+    params: dict[str, Any] = {"limit": intent.limit or 10}
+    if intent.customer:
+        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+    if intent.status and ctx.box.profile == "generic":
+        params["status"] = intent.status
+    report = yield from list_report(ctx, "GetInvoices", params, "invoices", "list invoices")
+    return report
+
+
+def list_payments(ctx: Context, intent: Intent) -> Workflow:
+    params: dict[str, Any] = {"limit": intent.limit or 10}
+    if intent.customer:
+        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+    return (yield from list_report(ctx, "GetPaymentIntents", params, "payments", "list your payments"))
+
+
+def list_subscriptions(ctx: Context, intent: Intent) -> Workflow:
+    params: dict[str, Any] = {"limit": intent.limit or 10, "status": intent.status}
+    if intent.customer:
+        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+    noun = f"{intent.status.replace('_', ' ')} subscriptions" if intent.status else "subscriptions"
+    return (yield from list_report(ctx, "GetSubscriptions", params, noun, "list subscriptions"))
