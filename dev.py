@@ -116,8 +116,18 @@ def test(args: list[str]) -> int:
         if _run(*cmd, env=env) != 0:
             _say(f"FAILED: {name}")
             return 1
-    _say("pytest")
-    code = _run(PY, "-m", "pytest", *args, env=env)
+    # One pytest run: the unit, integration and browser tests, and nbval on the walkthrough notebooks
+    # (tests/notebooks/ is run by its own determinism test, with its own sanitize file).
+    suite = args or [
+        "tests",
+        "notebooks",
+        "--nbval",
+        "--nbval-sanitize-with",
+        "notebooks/sanitize.cfg",
+        "--ignore=tests/notebooks",
+    ]
+    _say("pytest " + " ".join(suite))
+    code = _run(PY, "-m", "pytest", *suite, env=env)
     if code == 5:
         _say("FAILED: pytest collected no tests")
         return 1

@@ -208,8 +208,17 @@ class CustomDeployment:
 
     @classmethod
     def from_settings(cls, name: str, settings: Settings | None = None, **kwargs: Any) -> CustomDeployment:
-        """The deployment on DAT1 with the resolved key and root (explicit kwargs win)."""
+        """The deployment on DAT1 with the resolved key and root (explicit kwargs win).
+
+        In sandbox mode it is the sandbox model server's route of that name (the reranker there is
+        a stand-in scored with local embeddings, and says so).
+        """
         settings = settings or resolve_settings()
+        if settings.model_mode == "sandbox" and "root" not in kwargs:
+            from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+
+            kwargs["root"] = get_sandbox_model_server().root_url
+            kwargs.setdefault("key", None)
         kwargs.setdefault("root", settings.dat1_root)
         kwargs.setdefault("key", settings.dat1_api_key)
         return cls(name, **kwargs)

@@ -193,3 +193,18 @@ async def test_run_sync_inside_a_running_loop_propagates_our_errors() -> None:
         return 42
 
     assert run_sync(answer()) == 42
+
+
+def test_rerank_in_sandbox_mode_goes_to_the_sandbox_server_without_a_key() -> None:
+    from stripe_nb_agent.config import resolve_settings
+    from stripe_nb_agent.llm.custom import rerank
+
+    settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
+    scores = rerank(
+        "how do I give a customer their money back?",
+        ["Refunds return money to the customer.", "Coupons discount subscriptions."],
+        settings=settings,
+    )
+    assert len(scores) == 2
+    assert scores[0] > scores[1]
+    assert all(0.0 <= s <= 1.0 for s in scores)

@@ -1,0 +1,289 @@
+"""The saved notebooks: no secrets, the walkthrough's structure, in sync with their generator.
+
+nbval (run separately, see notebooks/_build.py) checks that a fresh run reproduces the outputs;
+these tests check what nbval cannot: what the saved files contain.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SCANNED_DIRS = (NOTEBOOKS, ROOT / "tests" / "notebooks")
+WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models")
+
+# Stripe secret and restricted keys (test or live) and webhook signing secrets. A redacted hint
+# such as "sk_test_…a1b2" does not match: the ellipsis breaks the run of key characters.
+SECRET_SHAPE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_)[A-Za-z0-9]{8,}")
+IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
+
+
+def find_secrets(text: str) -> list[str]:
+    """Key-shaped strings in ``text``, cut to a hint so a failing test does not print the key."""
+    return [match.group(0)[:12] + "…" for match in SECRET_SHAPE.finditer(text)]
+
+
+def all_notebooks() -> list[Path]:
+    return sorted(path for folder in SCANNED_DIRS for path in folder.rglob("*.ipynb"))
+
+
+def load(name: str) -> Any:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def code_cells(nb: Any) -> Iterator[Any]:
+    return (cell for cell in nb.cells if cell.cell_type == "code")
+
+
+def output_text(cell: Any) -> str:
+    parts: list[str] = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        for value in output.get("data", {}).values():
+            parts.append(value if isinstance(value, str) else json.dumps(value))
+    return "\n".join(parts)
+
+
+def _generator() -> Any:
+    sys.path.insert(0, str(NOTEBOOKS))
+    try:
+        import _build
+
+        return _build
+    finally:
+        sys.path.remove(str(NOTEBOOKS))
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def test_the_secret_scan_covers_both_notebook_folders() -> None:
+    scanned = {path.parent for path in all_notebooks()}
+    assert NOTEBOOKS in scanned
+    assert ROOT / "tests" / "notebooks" in scanned
+
+
+@pytest.mark.parametrize("path", all_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_saved_notebook_contains_a_secret_shaped_string(path: Path) -> None:
+    # The raw file: sources, every output's every MIME type, metadata and attachments alike.
+    found = find_secrets(path.read_text(encoding="utf-8"))
+    assert not found, f"{path.name} holds key-shaped strings {found}: clear them and re-run the notebook."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sk_test_" + "4eC39HqLyjWDarjtT1zdp7dc",
+        "STRIPE_SECRET_KEY=rk_live_" + "51HxYzAbCdEfGh",
+        '{"secret": "whsec_' + 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSz"}',
+        "Bearer sk_live_" + "abcdefgh12345678",
+    ],
+)
+def test_the_scan_catches_stripe_keys_and_webhook_secrets(text: str) -> None:
+    found = find_secrets(text)
+    assert len(found) == 1
+    assert found[0].endswith("…")
+    assert len(found[0]) == 13  # a hint, never the key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sk_test_…a1b2",  # the library's redacted hint
+        "pk_test_" + "4eC39HqLyjWDarjtT1zdp7dc",  # publishable keys are public by design
+        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH",  # a client secret, not a key
+        "https://buy.stripe.com/test_hPyBk6e5n4A0eO",
+        "desk_test_results",
+    ],
+)
+def test_the_scan_leaves_hints_and_non_secret_ids_alone(text: str) -> None:
+    assert find_secrets(text) == []
+
+
+def test_the_scan_finds_a_key_planted_in_a_saved_output(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(key)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="rk_test_" + "51HxYzAbCdEfGhIj\n")]
+    nb.cells.append(cell)
+    path = tmp_path / "leak.ipynb"
+    nbformat.write(nb, path)
+    assert find_secrets(path.read_text()) == ["rk_test_51Hx…"]
+
+
+# --- the walkthrough's structure ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_each_walkthrough_notebook_is_valid_and_runs_on_the_python3_kernel(name: str) -> None:
+    nb = load(name)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_each_notebook_opens_with_what_you_will_learn_and_a_status_cell(name: str) -> None:
+    nb = load(name)
+    assert nb.cells[0].cell_type == "markdown"
+    assert "What you'll learn" in nb.cells[0].source
+    first_code = [cell.source for cell in list(code_cells(nb))[:3]]
+    assert "%stripe_agent status" in first_code, f"{name}: a status cell belongs among the first cells"
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_each_notebook_is_saved_with_the_outputs_of_a_clean_sandbox_run(name: str) -> None:
+    nb = load(name)
+    cells = list(code_cells(nb))
+    for cell in cells:
+        assert all(o.output_type != "error" for o in cell.outputs), f"{name}: a saved cell failed"
+    # A notebook saved without running shows nothing on GitHub: most cells must have output.
+    with_output = [cell for cell in cells if cell.outputs]
+    assert len(with_output) >= len(cells) * 0.6
+    status = next(cell for cell in cells if cell.source.strip() == "%stripe_agent status")
+    text = output_text(status)
+    assert "sandbox" in text
+    assert "LIVE" not in text
+    assert "live" not in text.replace("(none needed)", "")
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_each_notebook_says_the_sandbox_model_is_not_a_language_model(name: str) -> None:
+    nb = load(name)
+    prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    assert "not a language model" in prose
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_outputs_are_ignored_only_with_a_stated_reason_and_never_on_a_magic_result(name: str) -> None:
+    nb = load(name)
+    for cell in code_cells(nb):
+        lines = cell.source.splitlines()
+        if IGNORE_MARKER not in lines:
+            continue
+        after = lines[lines.index(IGNORE_MARKER) + 1]
+        assert after.startswith("# (not compared by the tests: "), f"{name}: say why next to {IGNORE_MARKER}"
+        assert not any(line.startswith("%%stripe_agent") for line in lines)
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_widget_cells_are_not_compared(name: str) -> None:
+    nb = load(name)
+    for cell in code_cells(nb):
+        shows_widget = any(
+            "application/vnd.jupyter.widget-view+json" in output.get("data", {}) for output in cell.outputs
+        )
+        if shows_widget:
+            assert IGNORE_MARKER in cell.source.splitlines(), f"{name}: widget ids vary; ignore that output"
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_every_chart_has_a_title_and_labelled_axes(name: str) -> None:
+    nb = load(name)
+    charts = [cell for cell in code_cells(nb) if "plt.subplots" in cell.source]
+    for cell in charts:
+        for call in ("set_title(", "set_xlabel(", "set_ylabel("):
+            assert call in cell.source
+        assert any("image/png" in output.get("data", {}) for output in cell.outputs), "save the chart"
+
+
+def test_the_mcp_and_embeddings_notebooks_draw_their_charts() -> None:
+    assert any("plt.subplots" in cell.source for cell in code_cells(load("ex2_mcp")))
+    assert any("plt.subplots" in cell.source for cell in code_cells(load("ex3_embeddings_models")))
+
+
+def test_the_index_links_to_every_walkthrough_notebook() -> None:
+    prose = "\n".join(cell.source for cell in load("index").cells if cell.cell_type == "markdown")
+    for name in WALKTHROUGH[1:]:
+        assert f"]({name}.ipynb)" in prose
+        assert (NOTEBOOKS / f"{name}.ipynb").is_file()
+
+
+def test_the_guide_requests_of_the_mcp_notebook_are_all_there() -> None:
+    sources = "\n".join(cell.source for cell in code_cells(load("ex2_mcp")))
+    for topic in ("customers", "payments", "refund", "balance", "products", "prices", "payment link"):
+        assert topic in sources
+    for topic in ("subscriptions", "invoice", "--policy confirm", "approve", "decline", "--policy read-only"):
+        assert topic in sources
+    assert "refresh=True" in sources
+
+
+@pytest.mark.parametrize("name", WALKTHROUGH)
+def test_saved_notebooks_match_their_generator(name: str) -> None:
+    build = _generator()
+    expected = build.build(name, build.NOTEBOOKS[name])
+    saved = load(name)
+    assert [(c.cell_type, c.source) for c in saved.cells] == [
+        (c.cell_type, c.source) for c in expected.cells
+    ], f"notebooks/{name}.ipynb differs from notebooks/_cells.py: run `python notebooks/_build.py {name}`"
+
+
+# --- the nbval sanitizer ----------------------------------------------------------------------
+
+
+def _sanitizers() -> list[tuple[re.Pattern[str], str]]:
+    parser = configparser.ConfigParser()
+    parser.read(NOTEBOOKS / "sanitize.cfg")
+    return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
+
+
+def _sanitize(text: str) -> str:
+    for pattern, replacement in _sanitizers():
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def test_the_sanitizer_masks_durations_and_rates_only() -> None:
+    line = "_TTFT 16 ms · tok/s 9938.9 · tools 31 ms (5 calls) · rounds 3 · total 1.2 s · model sandbox_"
+    assert _sanitize(line) == (
+        "_TTFT DURATION · tok/s RATE · tools DURATION (5 calls) · rounds 3 · total DURATION · model sandbox_"
+    )
+    ids = "refund `re_kl7RI0lAqww1GdmY9MjjQpGc` of $5.00 for `pi_LL2vUriyn5RtJtB55u9KhNQc` (3 calls)"
+    assert _sanitize(ids) == ids
+
+
+def test_binder_start_forces_the_sandbox_whatever_the_environment_says() -> None:
+    env = {**os.environ, "STRIPE_NB_AGENT_MODE": "live"}
+    out = subprocess.run(
+        ["bash", str(ROOT / "binder" / "start"), "bash", "-c", "echo $STRIPE_NB_AGENT_MODE"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert out.stdout.strip() == "sandbox"
+
+
+def test_binder_files_name_a_python_the_package_supports_and_install_the_notebook_extras() -> None:
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert ".[embeddings" in post_build
+    assert "matplotlib" in (ROOT / "binder" / "requirements.txt").read_text()
+    for script in ("postBuild", "start"):
+        assert os.access(ROOT / "binder" / script, os.X_OK), f"binder/{script} must be executable"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_binder_check_builds_a_fresh_environment_and_passes_nbval() -> None:
+    # Minutes, and PyPI access: it builds a new venv from the binder/ files alone.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "binder_check.py")],
+        capture_output=True,
+        text=True,
+        timeout=1150,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "[binder-check] PASSED" in result.stdout
