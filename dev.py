@@ -97,7 +97,12 @@ def lab(args: list[str]) -> int:
     env = _env()
     env.setdefault("STRIPE_NB_AGENT_MODE", "sandbox")
     _say(f"opening JupyterLab on notebooks/ (mode: {env['STRIPE_NB_AGENT_MODE']})")
-    return _run(PY, "-m", "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *args, env=env)
+    extra = list(args)
+    if os.name != "nt" and os.geteuid() == 0 and "--allow-root" not in extra:
+        # Containers and CI machines often run as root, which Jupyter refuses without this flag.
+        _say("running as root: passing --allow-root to JupyterLab")
+        extra.append("--allow-root")
+    return _run(PY, "-m", "jupyter", "lab", "--notebook-dir", ROOT / "notebooks", *extra, env=env)
 
 
 def test(args: list[str]) -> int:
