@@ -1,6 +1,6 @@
 """The saved notebooks: no secrets, the walkthrough's structure, in sync with their generator.
 
-nbval (run separately, see notebooks/_build.py) checks that a fresh run reproduces the outputs;
+nbval (in the test command; see scripts/build_notebooks.py) checks that a fresh run reproduces the outputs;
 these tests check what nbval cannot: what the saved files contain.
 """
 
@@ -58,13 +58,14 @@ def output_text(cell: Any) -> str:
 
 
 def _generator() -> Any:
-    sys.path.insert(0, str(NOTEBOOKS))
+    scripts = NOTEBOOKS.parent / "scripts"
+    sys.path.insert(0, str(scripts))
     try:
-        import _build
+        import build_notebooks
 
-        return _build
+        return build_notebooks
     finally:
-        sys.path.remove(str(NOTEBOOKS))
+        sys.path.remove(str(scripts))
 
 
 # --- secrets ----------------------------------------------------------------------------------

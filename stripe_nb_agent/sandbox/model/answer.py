@@ -10,10 +10,11 @@ from stripe_nb_agent.sandbox.model.money import format_money
 __all__ = ["amount_of", "describe", "table"]
 
 
-def amount_of(obj: dict[str, Any], key: str = "amount") -> str:
+def amount_of(obj: dict[str, Any], key: str = "amount") -> str | None:
+    """``obj[key]`` as "$20.00" ("/month" for a recurring unit amount), or None when it is not there."""
     value = obj.get(key)
-    if not isinstance(value, int | float):
-        return "?"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
     interval = None
     recurring = obj.get("recurring")
     if isinstance(recurring, dict):
@@ -21,45 +22,82 @@ def amount_of(obj: dict[str, Any], key: str = "amount") -> str:
     return format_money(value, str(obj.get("currency") or "usd"), interval if key == "unit_amount" else None)
 
 
+def _joined(*parts: str | None, sep: str = ", ") -> str:
+    # Tool results are often trimmed (classic tools return a few fields): leave out what is not
+    # there rather than printing a placeholder.
+    return sep.join(p for p in parts if p)
+
+
+def _id(obj: dict[str, Any]) -> str | None:
+    return f"`{obj['id']}`" if obj.get("id") else None
+
+
+def _field(obj: dict[str, Any], key: str, template: str = "{}") -> str | None:
+    value = obj.get(key)
+    return template.format(value) if value not in (None, "") else None
+
+
 def describe(obj: Any) -> str:
-    """One line for one Stripe object, whatever its type."""
+    """One line for one Stripe object, whatever its type; fields the result lacks are left out."""
     if not isinstance(obj, dict):
         return f"`{obj}`"
     kind = obj.get("object")
-    oid = f"`{obj.get('id', '?')}`"
+    oid = _id(obj)
     if kind == "customer" or str(obj.get("id", "")).startswith("cus_"):
         bits = [b for b in (obj.get("name"), obj.get("email")) if b]
-        return f"**{bits[0]}** ({', '.join([oid, *bits[1:]])})" if bits else f"customer {oid}"
+        if bits:
+            return f"**{bits[0]}** ({_joined(oid, *bits[1:])})"
+        return _joined("customer", oid, sep=" ")
     if kind == "product":
-        return f"**{obj.get('name', '?')}** ({oid})"
+        name = _field(obj, "name", "**{}**")
+        return _joined(name, f"({oid})" if oid and name else oid, sep=" ") or "a product"
     if kind == "price":
-        return f"{amount_of(obj, 'unit_amount')} ({oid}, product `{obj.get('product', '?')}`)"
+        inner = _joined(oid, _field(obj, "product", "product `{}`"))
+        return _joined(amount_of(obj, "unit_amount") or "price", f"({inner})" if inner else None, sep=" ")
     if kind == "payment_link":
-        return f"{obj.get('url', '?')} ({oid})"
+        url = obj.get("url")
+        return f"{url} ({oid})" if url and oid else str(url or oid or "a payment link")
     if kind == "invoice":
         due = amount_of(obj, "amount_due")
-        url = obj.get("hosted_invoice_url")
-        tail = f", {url}" if url else ""
-        return f"invoice {oid}: {obj.get('status', '?')}, {due} due{tail}"
+        head = _joined("invoice", oid, sep=" ")
+        tail = _joined(
+            _field(obj, "status"),
+            f"{due} due" if due else None,
+            _field(obj, "hosted_invoice_url") or _field(obj, "url"),
+        )
+        return f"{head}: {tail}" if tail else head
     if kind == "payment_intent":
-        return f"{amount_of(obj)} payment {oid} ({obj.get('status', '?')})"
+        state = _field(obj, "status", "({})")
+        return _joined(amount_of(obj), "payment", oid, state, sep=" ")
     if kind == "refund":
-        return f"refund {oid} of {amount_of(obj)} ({obj.get('status', '?')})"
+        refunded = amount_of(obj)
+        return _joined(
+            "refund", oid, f"of {refunded}" if refunded else None, _field(obj, "status", "({})"), sep=" "
+        )
     if kind == "subscription":
-        return f"subscription {oid} ({obj.get('status', '?')}, customer `{obj.get('customer', '?')}`)"
+        inner = _joined(_field(obj, "status"), _field(obj, "customer", "customer `{}`"))
+        return _joined("subscription", oid, f"({inner})" if inner else None, sep=" ")
     if kind == "coupon":
-        return f"coupon {oid}: {coupon_terms(obj)}"
+        return f"{_joined('coupon', oid, sep=' ')}: {coupon_terms(obj)}"
     if kind == "dispute":
-        return f"dispute {oid}: {amount_of(obj)}, {obj.get('reason', '?')}, {obj.get('status', '?')}"
-    return oid
+        tail = _joined(amount_of(obj), _field(obj, "reason"), _field(obj, "status"))
+        head = _joined("dispute", oid, sep=" ")
+        return f"{head}: {tail}" if tail else head
+    return oid or "an object"
 
 
 def coupon_terms(obj: dict[str, Any]) -> str:
-    off = f"{obj['percent_off']:g}% off" if obj.get("percent_off") else f"{amount_of(obj, 'amount_off')} off"
-    duration = obj.get("duration", "once")
+    if obj.get("percent_off"):
+        off: str | None = f"{obj['percent_off']:g}% off"
+    else:
+        amount = amount_of(obj, "amount_off")
+        off = f"{amount} off" if amount else None
+    duration = obj.get("duration") or "once"
+    months = obj.get("duration_in_months")
     if duration == "repeating":
-        return f"{off} for {obj.get('duration_in_months', '?')} months"
-    return f"{off}, {duration}"
+        length = f"for {months:g} months" if isinstance(months, int | float) else "for several months"
+        return _joined(off, length, sep=" ")
+    return _joined(off, duration)
 
 
 _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -96,7 +134,7 @@ def _cell(item: dict[str, Any], key: str) -> str:
     if key == "-":
         return coupon_terms(item)
     if key in ("unit_amount", "amount", "amount_due"):
-        return amount_of(item, key)
+        return amount_of(item, key) or "—"
     value = item.get(key)
     if value is None or value == "":
         return "—"

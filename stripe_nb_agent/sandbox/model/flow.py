@@ -69,8 +69,16 @@ def stop(summary: str, *details: str) -> Stop:
 
 
 def need(found: Call | Missing, what: str) -> Call:
+    """The call, if it can be made: an unoffered tool or a required argument we lack stops the workflow."""
     if isinstance(found, Missing):
         raise stop(found.explain(what))
+    if found.missing:
+        # The call would only fail the tool's input validation: say so instead of making it.
+        raise stop(
+            f"I can't {what}: the `{found.name}` tool offered here requires "
+            f"{', '.join(f'`{m}`' for m in found.missing)}, which this request does not give. "
+            "Rephrase the request to include it, or connect tools that can do this."
+        )
     return found
 
 
@@ -95,9 +103,11 @@ def call_notes(*observations: Observation) -> tuple[str, ...]:
     notes = []
     for obs in observations:
         if "recurring" in obs.call.dropped:
+            # Name only tools this chat offers: the generic tools are mentioned as absent.
             notes.append(
                 f"The `{obs.call.name}` tool offered here takes no recurring interval, so this is a one-time "
-                "price; the generic `stripe_api_write` tool (PostPrices) can make recurring ones."
+                "price, not a subscription price. Stripe's newer generic MCP tools can create recurring "
+                "prices, but they are not offered in this chat."
             )
         elif obs.call.dropped:
             notes.append(f"`{obs.call.name}` could not take: {', '.join(obs.call.dropped)}.")

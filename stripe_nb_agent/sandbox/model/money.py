@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from stripe_nb_agent.currency import format_amount as format_money
-from stripe_nb_agent.currency import to_minor
+from stripe_nb_agent.currency import to_major, to_minor
 
-__all__ = ["Interval", "Money", "format_money", "parse_interval", "parse_money", "to_minor"]
+__all__ = ["Interval", "Money", "format_money", "parse_interval", "parse_money", "plain_amount", "to_minor"]
 
 Interval = Literal["day", "week", "month", "year"]
 
@@ -78,6 +78,13 @@ class Money:
 
     def __str__(self) -> str:
         return format_money(self.amount, self.currency, self.interval)
+
+
+def plain_amount(amount: int, currency: str) -> str:
+    """Minor units -> "5 USD", "5.50 USD", "1200 JPY": a name-friendly amount with no symbol."""
+    major = to_major(amount, currency)
+    number = f"{major:f}" if major != major.to_integral_value() else f"{major.to_integral_value():f}"
+    return f"{number} {currency.upper()}"
 
 
 def parse_money(text: str) -> Money | None:

@@ -18,7 +18,7 @@ from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
 from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
 from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
 
-__all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "plan_reply"]
+__all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "examples_for", "plan_reply"]
 
 Persona = Literal["sandbox", "sandbox-brief"]
 DEFAULT_MAX_ROUNDS = 8
@@ -26,6 +26,8 @@ DISCLOSURE = (
     "I am the offline sandbox's deterministic rule-based stand-in, not a language model: "
     "I match keywords and patterns and plan Stripe tool calls by fixed rules."
 )
+# What the help text suggests when no tools are offered: requests that work with either Stripe
+# tool set once connected. With tools, only the requests those tools can carry out are suggested.
 EXAMPLES = (
     "show my balance and my last 3 customers",
     "create a customer Ada Lovelace with email ada@example.com",
@@ -33,8 +35,77 @@ EXAMPLES = (
     "create an invoice for ada@example.com for the Premium Plan and finalize it",
     "refund $5 of the last payment",
     "list active subscriptions",
-    "create a 20% off coupon for 3 months",
+    "create a $5 off coupon for 3 months",
     "how do I handle failed payments?",
+)
+_Needs = tuple[tuple[str, dict[str, Any]], ...]
+# Each example with alternatives, best first, and the operations (or named tools, "tool:...") each
+# needs with the arguments it would pass. The first alternative the offered tools take whole is shown.
+_EXAMPLE_CHOICES: tuple[tuple[tuple[str, _Needs], ...], ...] = (
+    (("show my balance and my last 3 customers", (("GetBalance", {}), ("GetCustomers", {"limit": 3}))),),
+    (
+        (
+            "create a customer Ada Lovelace with email ada@example.com",
+            (("PostCustomers", {"name": "Ada Lovelace", "email": "ada@example.com"}),),
+        ),
+    ),
+    (
+        (
+            "create a product Premium Plan at $20 a month and give me a payment link",
+            (
+                ("PostProducts", {"name": "Premium Plan"}),
+                (
+                    "PostPrices",
+                    {
+                        "product": "p",
+                        "unit_amount": 2000,
+                        "currency": "usd",
+                        "recurring": {"interval": "month"},
+                    },
+                ),
+                ("PostPaymentLinks", {"line_items": [{"price": "p", "quantity": 1}]}),
+            ),
+        ),
+        (
+            "create a product Premium Plan at $20 and give me a payment link",
+            (
+                ("PostProducts", {"name": "Premium Plan"}),
+                ("PostPrices", {"product": "p", "unit_amount": 2000, "currency": "usd"}),
+                ("PostPaymentLinks", {"line_items": [{"price": "p", "quantity": 1}]}),
+            ),
+        ),
+    ),
+    (
+        (
+            "create an invoice for ada@example.com for the Premium Plan and finalize it",
+            (
+                ("GetCustomers", {"email": "ada@example.com", "limit": 1}),
+                ("GetProducts", {"limit": 100}),
+                ("GetPrices", {"product": "p", "limit": 10}),
+                ("PostInvoices", {"customer": "c"}),
+                ("PostInvoiceitems", {"customer": "c", "invoice": "i", "price": "p"}),
+                ("PostInvoicesInvoiceFinalize", {"invoice": "i"}),
+            ),
+        ),
+    ),
+    (
+        (
+            "refund $5 of the last payment",
+            (("GetPaymentIntents", {"limit": 20}), ("PostRefunds", {"payment_intent": "pi", "amount": 500})),
+        ),
+    ),
+    (("list active subscriptions", (("GetSubscriptions", {"status": "active"}),)),),
+    (
+        (
+            "create a 20% off coupon for 3 months",
+            (("PostCoupons", {"name": "20% off", "percent_off": 20, "duration": "repeating"}),),
+        ),
+        (
+            "create a $5 off coupon for 3 months",
+            (("PostCoupons", {"name": "5 USD off", "amount_off": 500, "currency": "usd"}),),
+        ),
+    ),
+    (("how do I handle failed payments?", (("tool:search_stripe_documentation", {"question": "q"}),)),),
 )
 _ID = re.compile(r"\b(?:cus|prod|price|plink|in|ii|pi|ch|re|sub|si|dp|txn|acct)_[A-Za-z0-9]+\b")
 
@@ -238,9 +309,28 @@ def _describe(intent: Intent) -> str:
     return f"{words} ({', '.join(str(e) for e in extras)})" if extras else words
 
 
-def _examples(brief: bool) -> str:
-    shown = EXAMPLES[:4] if brief else EXAMPLES
-    return "\n".join(f"- *{e}*" for e in shown)
+def examples_for(box: Toolbox) -> tuple[str, ...]:
+    """The example requests the offered tools can carry out (all of :data:`EXAMPLES` without tools)."""
+    if box.profile == "none":
+        return EXAMPLES
+    shown = []
+    for choices in _EXAMPLE_CHOICES:
+        fit = next((text for text, needs in choices if all(_takes(box, o, a) for o, a in needs)), None)
+        if fit is not None:
+            shown.append(fit)
+    return tuple(shown)
+
+
+def _takes(box: Toolbox, op: str, args: dict[str, Any]) -> bool:
+    found = box.tool(op[5:], args) if op.startswith("tool:") else box.op(op, args)
+    return isinstance(found, Call) and not found.missing and not found.dropped
+
+
+def _examples(box: Toolbox, brief: bool) -> str:
+    shown = examples_for(box)
+    if not shown:
+        return "- (none of my example requests fit the tools offered in this chat)"
+    return "\n".join(f"- *{e}*" for e in (shown[:4] if brief else shown))
 
 
 def _greeting(box: Toolbox, brief: bool) -> str:
@@ -253,7 +343,7 @@ def _greeting(box: Toolbox, brief: bool) -> str:
     )
     return (
         "Hello! I'm the offline sandbox's rule-based stand-in, not a language model. "
-        f"{tools} Try for example:\n{_examples(brief)}"
+        f"{tools} Try for example:\n{_examples(box, brief)}"
     )
 
 
@@ -265,7 +355,7 @@ def _capabilities(box: Toolbox, brief: bool) -> str:
     }[box.profile]
     return (
         "I'm a deterministic rule-based stand-in for a language model, running offline in the sandbox. "
-        f"In this chat I have {tools}. I understand requests like:\n{_examples(brief)}"
+        f"In this chat I have {tools}. I understand requests like:\n{_examples(box, brief)}"
     )
 
 
@@ -273,7 +363,7 @@ def _unknown(text: str, box: Toolbox, brief: bool) -> str:
     said = f"*{text.strip()[:80]}*" if text.strip() else "that"
     return (
         f"Sorry, I could not map {said} to a Stripe action: I'm a rule-based sandbox stand-in, not a "
-        f"language model, so I only understand requests like these:\n{_examples(brief)}"
+        f"language model, so I only understand requests like these:\n{_examples(box, brief)}"
     )
 
 
@@ -282,5 +372,5 @@ def _no_tools(work: list[Intent], brief: bool) -> str:
     return (
         f"I can't do that here ({wanted}): no Stripe tools are offered in this chat. I'm a rule-based "
         "sandbox stand-in, not a language model; connect the Stripe tools and ask again, e.g.:\n"
-        f"{_examples(brief)}"
+        f"{_examples(Toolbox(), brief)}"
     )

@@ -47,9 +47,11 @@ def account(ctx: Context, intent: Intent) -> Workflow:
     data = one(check(obs, "read your account details"))
     name = data.get("display_name") or (data.get("settings") or {}).get("dashboard", {}).get("display_name")
     name = name or (data.get("business_profile") or {}).get("name") or data.get("email") or "your account"
-    bits = [f"`{data.get('id', '?')}`"]
+    # Classic get_stripe_account_info names the id ``account_id``; the Account object names it ``id``.
+    account_id = data.get("id") or data.get("account_id")
+    bits = [f"`{account_id}`"] if account_id else []
     bits += [f"{k}: {data[k]}" for k in ("country", "default_currency") if data.get(k)]
-    return Report(f"Account **{name}** ({', '.join(bits)}).")
+    return Report(f"Account **{name}**" + (f" ({', '.join(bits)})." if bits else "."))
 
 
 def docs(ctx: Context, intent: Intent) -> Workflow:

@@ -22,12 +22,17 @@ Args = dict[str, Any]
 
 @dataclass(frozen=True)
 class Call:
-    """One tool call the planner wants made; ``dropped`` names arguments the tool cannot take."""
+    """One tool call the planner wants made.
+
+    ``dropped`` names arguments the tool cannot take; ``missing`` names arguments its schema requires
+    that the request does not give (such a call would fail validation, so it is never made).
+    """
 
     name: str
     arguments: Mapping[str, Any]
     op: str = ""
     dropped: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def arguments_json(self) -> str:
@@ -166,6 +171,14 @@ class Toolbox:
             return Missing(op, tool, write)
         return self._fit(tool, convert(params), op)
 
+    def takes(self, op: str, *params: str) -> bool:
+        """Whether the tool for ``op`` is offered and accepts these (generic-style) parameters."""
+        found = self.op(op, dict.fromkeys(params, ""))
+        if isinstance(found, Missing):
+            return False
+        # The generic tools pass any operation's parameters through; classic ones may drop them.
+        return not found.dropped
+
     def tool(self, name: str, arguments: Args) -> Call | Missing:
         """A call on a named tool (documentation search, fetch), when offered."""
         if not self.has(name):
@@ -173,12 +186,17 @@ class Toolbox:
         return self._fit(name, {k: v for k, v in arguments.items() if v is not None}, name)
 
     def _fit(self, tool: str, args: Args, op: str) -> Call:
+        schema = self.schemas[tool]
+        required = schema.get("required")
+        props = schema.get("properties")
         # Classic schemas forbid extra properties: drop what the tool cannot take, and say so.
-        props = self.schemas[tool].get("properties")
-        if not isinstance(props, dict) or self.schemas[tool].get("additionalProperties") is not False:
-            return Call(tool, args, op)
-        kept = {k: v for k, v in args.items() if k in props}
-        return Call(tool, kept, op, tuple(k for k in args if k not in props))
+        if isinstance(props, dict) and schema.get("additionalProperties") is False:
+            kept = {k: v for k, v in args.items() if k in props}
+            dropped = tuple(k for k in args if k not in props)
+        else:
+            kept, dropped = args, ()
+        missing = tuple(str(r) for r in required if r not in kept) if isinstance(required, list) else ()
+        return Call(tool, kept, op, dropped, missing)
 
 
 def as_list(data: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stripe_nb_agent.sandbox.model import reads, writes
+from stripe_nb_agent.sandbox.model import reads, refunds, writes
 from stripe_nb_agent.sandbox.model.flow import Context, Report, Stop, Workflow
 from stripe_nb_agent.sandbox.model.intents import Intent
 
@@ -33,7 +33,7 @@ _WORKFLOWS: dict[str, Callable[[Context, Intent], Workflow]] = {
     "create_invoice": writes.create_invoice,
     "list_invoices": reads.list_invoices,
     "finalize_invoice": writes.finalize_invoice,
-    "refund": writes.refund,
+    "refund": refunds.refund,
     "list_payments": reads.list_payments,
     "list_subscriptions": reads.list_subscriptions,
     "cancel_subscription": writes.cancel_subscription,

