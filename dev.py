@@ -121,16 +121,21 @@ def test(args: list[str]) -> int:
         if _run(*cmd, env=env) != 0:
             _say(f"FAILED: {name}")
             return 1
-    # One pytest run: the unit, integration and browser tests, and nbval on the walkthrough notebooks
-    # (tests/notebooks/ is run by its own determinism test, with its own sanitize file).
-    suite = args or [
-        "tests",
-        "notebooks",
-        "--nbval",
-        "--nbval-sanitize-with",
-        "notebooks/sanitize.cfg",
-        "--ignore=tests/notebooks",
-    ]
+    if args:
+        return _pytest(args, env)
+    # Two pytest processes: the unit, integration and notebook (nbval) tests, then the browser suite,
+    # which must not share a process with async tests (see tests/conftest.py). tests/notebooks/ is
+    # run by its own determinism test, with its own sanitize file.
+    suites = [
+        ["tests", "notebooks", "--nbval", "--nbval-sanitize-with", "notebooks/sanitize.cfg",
+         "--ignore=tests/notebooks"],
+        ["tests/browser", "--run-browser"],
+    ]  # fmt: skip
+    codes = [_pytest(suite, env) for suite in suites]
+    return max(codes)
+
+
+def _pytest(suite: list[str], env: dict[str, str]) -> int:
     _say("pytest " + " ".join(suite))
     code = _run(PY, "-m", "pytest", *suite, env=env)
     if code == 5:

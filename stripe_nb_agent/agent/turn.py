@@ -289,6 +289,7 @@ class Turn:
     async def _stream_round(self, offered: list[OpenAITool] | None, stats: _Stats) -> ChatResponse:
         response: ChatResponse | None = None
         round_text: list[str] = []
+        round_reasoning = False
         self._round_text = round_text
         async for event in self._model.stream(
             self.conversation.model_messages(),
@@ -303,6 +304,10 @@ class Turn:
                 round_text.append(event.text)
                 self._emit(event)
             elif isinstance(event, ReasoningDelta):
+                if self._reasoning and not round_reasoning:
+                    # Each round thinks afresh: keep the rounds' reasoning apart for the reader.
+                    event = ReasoningDelta("\n\n" + event.text)
+                round_reasoning = True
                 self._reasoning.append(event.text)
                 self._emit(event)
             elif isinstance(event, Completed):

@@ -105,6 +105,8 @@ class ModelRow:
     why_not: str
     default: bool
     description: str
+    # A family row (``local/<name>``) is a pattern to fill in, not a model to pick from a list.
+    family: bool = False
 
 
 class ModelRegistry:
@@ -354,6 +356,7 @@ class ModelRegistry:
                     description=sample.description
                     if prefix == LOCAL_PREFIX
                     else f"any name after {prefix!r}",
+                    family=True,
                 )
             )
         return rows

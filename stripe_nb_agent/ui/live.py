@@ -1,11 +1,14 @@
-"""The magic's live progress: one transient display, redrawn as events arrive, emptied at the end.
+"""The magic's live progress: one transient display, redrawn as events arrive, cleared at the end.
 
 nbval compares the outputs a cell *published* with the saved ones and does not replay
 ``update_display_data``, while a saved notebook keeps each display's *last* content. So the live
 display starts empty and ends empty: whatever it showed in between never reaches a comparison,
 and the cell's stable output is what the magic publishes after it (the result, or the table of
-held calls). Redraws go through :class:`Throttle` without a trailing timer: display calls must
-come from the cell's own thread, where the kernel routes them to the right output area.
+held calls). It is not removed with ``clear_output``: nbval does not process that message, so a
+fresh run would count one output more than the saved notebook. "Empty" is an empty HTML bundle,
+which front ends render as nothing at all (an empty ``text/plain`` would leave an empty box).
+Redraws go through :class:`Throttle` without a trailing timer: display calls must come from the
+cell's own thread, where the kernel routes them to the right output area.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
 
 __all__ = ["LiveCell", "held_bundle", "live_bundle"]
 
-_EMPTY: dict[str, Any] = {"text/plain": ""}
+_EMPTY: dict[str, Any] = {"text/html": "", "text/plain": ""}
 
 
 class LiveCell:
@@ -63,7 +66,7 @@ class LiveCell:
             self._throttle.flush()
 
     def close(self) -> None:
-        """Empty the live display (see the module docstring for why it must end empty)."""
+        """Remove the live display (see the module docstring for why it must not stay)."""
         self._throttle.close(final_flush=False)
         if self._handle is not None:
             self._handle.update(_EMPTY, raw=True)  # type: ignore[no-untyped-call]

@@ -363,3 +363,13 @@ def test_conversation_round_trips_through_json(tmp_path: Any) -> None:
         Conversation.from_json("{")
     with pytest.raises(UsageError, match="Upgrade"):
         Conversation.from_json('{"format": "stripe-nb-agent.conversation", "version": 99, "messages": []}')
+
+
+async def test_reasoning_of_successive_rounds_is_kept_apart() -> None:
+    model = ScriptedModel(
+        [calls(("list_customers", {}), reasoning="First I list."), answer("ok", reasoning="Now I answer.")]
+    )
+    turn = Turn(Conversation(), "list", model=model, tools=stripe_tools(), options=TurnOptions())
+    await run(turn.start())
+    assert turn.result is not None
+    assert turn.result.reasoning == "First I list.\n\nNow I answer."

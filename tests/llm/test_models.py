@@ -228,3 +228,14 @@ def test_reserved_prefix_and_alias_clashes_are_refused(registry: ModelRegistry) 
 
 def test_empty_registry_is_possible() -> None:
     assert ModelRegistry(defaults=False).names() == []
+
+
+def test_family_rows_are_marked_so_pickers_can_leave_them_out() -> None:
+    from stripe_nb_agent.config import resolve_settings
+    from stripe_nb_agent.llm.models import ModelRegistry
+
+    rows = ModelRegistry().table(resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"}))
+    families = {row.name for row in rows if row.family}
+    assert families
+    assert all("<" in name for name in families)
+    assert not any(row.family for row in rows if row.name in {"sandbox", "sandbox-brief"})

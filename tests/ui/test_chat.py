@@ -192,3 +192,10 @@ def test_update_budget_at_200_tokens_per_second(
     # The final render is the whole answer, rendered once more at the end.
     assert answer[-1][1]["value"] == render_markdown(result.text)
     print(f"\n{chunks} chunks -> {len(answer)} answer updates over {span:.2f} s ({len(answer) / span:.1f}/s)")
+
+
+def test_model_picker_lists_usable_models_and_no_family_patterns(chat: ChatWidget) -> None:
+    options = list(chat.model_picker.options)
+    assert "sandbox" in options
+    assert "sandbox-brief" in options
+    assert not any("<" in name for name in options)

@@ -124,7 +124,7 @@ def test_plain_request_returns_a_turn_output_shown_once(
     assert out.tool_calls == ()
     assert out.tables == []
     # The only display the cell leaves is the live one, emptied: the answer is the cell's value.
-    assert [r.data for r in published.final] == [{"text/plain": ""}]
+    assert [r.data for r in published.final] == [{"text/html": "", "text/plain": ""}]
     bundle = out._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/markdown", "text/html"}
     assert out.text in bundle["text/plain"]

@@ -70,6 +70,13 @@ def test_two_fresh_runs_and_the_saved_notebook_have_the_same_final_outputs() -> 
     first, second = _final_outputs(_execute()), _final_outputs(_execute())
     assert first == second
     assert first == saved
+    # The live progress display ends as an empty HTML bundle, which front ends render as nothing
+    # (an empty text/plain alone would show an empty box above the answer).
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if out.output_type == "display_data" and not str(data.get("text/plain", "x")).strip():
+                assert data.get("text/html") == ""
     # The runs really produced answers and tables, not empty cells.
     flat = "".join(text for cell in first for _, text in cell)
     assert "list_customers" in flat
