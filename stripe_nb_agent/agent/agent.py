@@ -16,6 +16,7 @@ import asyncio
 import concurrent.futures
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -63,9 +64,15 @@ class RunningTurn:
     def finished(self) -> bool:
         return self._finished
 
-    def events(self, *, poll: float = 0.1) -> Iterator[AgentEvent]:
-        """Yield events as they arrive; a KeyboardInterrupt cancels the turn, then drains it."""
+    def events(self, *, poll: float = 0.1, deadline: float | None = None) -> Iterator[AgentEvent]:
+        """Yield events as they arrive; a KeyboardInterrupt cancels the turn, then drains it.
+
+        ``deadline`` (a ``time.monotonic()`` value) raises TimeoutError if the turn is still
+        running then; the turn goes on, and a later call resumes where this one stopped.
+        """
         while not self._finished:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("The turn is still running: wait again, or cancel() it.")
             try:
                 item = self._queue.get(timeout=poll)
             except queue.Empty:
@@ -82,10 +89,10 @@ class RunningTurn:
             yield item  # type: ignore[misc]  # the pump only queues AgentEvents and _END
 
     def wait(self, timeout: float | None = None) -> TurnResult:
-        """Drain the remaining events and return the result."""
-        for _ in self.events():
+        """Drain the remaining events and return the result (TimeoutError after ``timeout`` s)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for _ in self.events(deadline=deadline):
             pass
-        del timeout
         assert self.turn.result is not None
         return self.turn.result
 

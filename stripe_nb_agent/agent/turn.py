@@ -291,12 +291,12 @@ class Turn:
         round_text: list[str] = []
         round_reasoning = False
         self._round_text = round_text
-        async for event in self._model.stream(
-            self.conversation.model_messages(),
-            tools=offered,
-            temperature=self.options.temperature,
-            max_tokens=self.options.max_tokens,
-        ):
+        # Unset options are left out, so the client's defaults hold (gpt-oss needs its generous
+        # max_tokens: reasoning counts against it).
+        options: dict[str, Any] = {"tools": offered, "temperature": self.options.temperature}
+        if self.options.max_tokens is not None:
+            options["max_tokens"] = self.options.max_tokens
+        async for event in self._model.stream(self.conversation.model_messages(), **options):
             if isinstance(event, TextDelta | ReasoningDelta) and stats.ttft is None:
                 stats.ttft = self._clock() - stats.started
             if isinstance(event, TextDelta):

@@ -256,3 +256,49 @@ async def test_stdio_sandbox_server_in_a_subprocess(model: ChatClient) -> None:
     assert [c.name for c in t.result.tool_calls] == ["retrieve_balance"]
     assert t.result.tool_calls[0].result is not None
     assert t.result.tool_calls[0].result.ok
+
+
+async def test_the_clients_generous_max_tokens_default_reaches_the_wire(
+    model_server: SandboxModelServer,
+) -> None:
+    import json
+
+    import httpx2
+
+    bodies: list[dict[str, Any]] = []
+    forward = httpx2.AsyncHTTPTransport()
+
+    class Recording(httpx2.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            bodies.append(json.loads(request.content))
+            return await forward.handle_async_request(request)
+
+    settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
+    registry = ModelRegistry()
+    async with registry.client(
+        "sandbox", settings, sandbox_root=lambda: model_server.root_url, transport=Recording()
+    ) as client:
+        await drain(turn(Conversation(), "hello", client, None, use_tools=False))
+        await drain(turn(Conversation(), "hello", client, None, use_tools=False, max_tokens=64))
+    assert bodies[0]["max_tokens"] == 5000
+    assert bodies[1]["max_tokens"] == 64
+
+
+def test_running_turn_wait_times_out_and_resumes() -> None:
+    from stripe_nb_agent.agent.agent import Agent
+    from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+
+    settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
+    agent = Agent(settings, model="sandbox")
+    shared = get_sandbox_model_server()  # the server Agent uses in sandbox mode
+    before, shared.pace = shared.pace, 0.05
+    try:
+        running = agent.start("hello, what can you do?", use_tools=False)
+        with pytest.raises(TimeoutError, match="still running"):
+            running.wait(timeout=0.1)
+        result = running.wait(timeout=60)
+    finally:
+        shared.pace = before
+        agent.close()
+    assert result.stop_reason == "complete"
+    assert "stand-in" in result.text
