@@ -48,6 +48,7 @@ ENV_STRIPE_KEY = "STRIPE_SECRET_KEY"
 ENV_STRIPE_ACCOUNT = "STRIPE_ACCOUNT"
 ENV_DAT1_ROOT = "DAT1_API_ROOT"
 ENV_STRIPE_MCP_URL = "STRIPE_MCP_URL"
+ENV_SANDBOX_DB = "STRIPE_NB_AGENT_SANDBOX_DB"
 
 _MODES: tuple[Mode, ...] = ("auto", "sandbox", "live")
 
@@ -191,6 +192,8 @@ class Settings:
     allow_live: bool = False
     dat1_root: str = DEFAULT_DAT1_ROOT
     stripe_mcp_url: str = DEFAULT_STRIPE_MCP_URL
+    # A SQLite file that keeps the Stripe sandbox's state across kernel restarts (workshops).
+    sandbox_db: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -229,8 +232,13 @@ class Settings:
                 "Stripe (MCP)", "live", self.stripe_mcp_url, _hint(self.stripe_secret_key), note
             )
         else:
+            kept = f"; state kept in {self.sandbox_db}" if self.sandbox_db else ""
             stripe = ServiceStatus(
-                "Stripe (MCP)", "sandbox", "in-process Stripe sandbox", "(none needed)", "offline, fake data"
+                "Stripe (MCP)",
+                "sandbox",
+                "in-process Stripe sandbox",
+                "(none needed)",
+                "offline, fake data" + kept,
             )
         return Status((model, stripe))
 
@@ -305,6 +313,7 @@ def resolve_settings(
     account = pick(ENV_STRIPE_ACCOUNT, stripe_account)
     dat1_root = (pick(ENV_DAT1_ROOT, None) or DEFAULT_DAT1_ROOT).rstrip("/")
     mcp_url = pick(ENV_STRIPE_MCP_URL, None) or DEFAULT_STRIPE_MCP_URL
+    sandbox_db = pick(ENV_SANDBOX_DB, None)
 
     dat1_secret = Secret(dat1.strip()) if dat1 else None
     stripe_secret = Secret(stripe.strip()) if stripe else None
@@ -316,6 +325,7 @@ def resolve_settings(
         allow_live=allow_live,
         dat1_root=dat1_root,
         stripe_mcp_url=mcp_url,
+        sandbox_db=sandbox_db,
         sources=sources,
     )
     _check(settings)

@@ -173,3 +173,9 @@ def test_secret_never_prints_its_value(caplog: pytest.LogCaptureFixture) -> None
     assert TEST_KEY not in caplog.text
     assert secret.reveal() == TEST_KEY
     assert f"{secret}" == "Secret('sk_test_…a1b2')"
+
+
+def test_sandbox_state_file_comes_from_the_environment_and_shows_in_status() -> None:
+    settings = resolve_settings(environ={"STRIPE_NB_AGENT_SANDBOX_DB": "/tmp/workshop.sqlite3"})
+    assert settings.sandbox_db == "/tmp/workshop.sqlite3"
+    assert "state kept in /tmp/workshop.sqlite3" in str(settings.status())

@@ -128,7 +128,7 @@ class Agent:
         self._clients: dict[str, ChatModel] = {}
         self._tools = tools
         self._sandbox_profile = sandbox_profile
-        self._sandbox_db = sandbox_db
+        self._sandbox_db = sandbox_db if sandbox_db is not None else self.settings.sandbox_db
         self._sandbox_store: Any = None
         self._conversations: dict[str, Conversation] = {}
         self._turn_ids = 0

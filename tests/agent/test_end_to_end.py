@@ -302,3 +302,22 @@ def test_running_turn_wait_times_out_and_resumes() -> None:
         agent.close()
     assert result.stop_reason == "complete"
     assert "stand-in" in result.text
+
+
+def test_a_sandbox_state_file_survives_a_kernel_restart(tmp_path: Any) -> None:
+    from stripe_nb_agent.agent.agent import Agent
+
+    db = tmp_path / "workshop.sqlite3"
+    env = {"STRIPE_NB_AGENT_MODE": "sandbox", "STRIPE_NB_AGENT_SANDBOX_DB": str(db)}
+    first = Agent(resolve_settings(environ=env))
+    try:
+        first.ask("create a customer named Ada Lovelace with email ada@example.com")
+    finally:
+        first.close()
+    # A new Agent stands for the restarted kernel: same file, same state.
+    second = Agent(resolve_settings(environ=env))
+    try:
+        emails = [c.get("email") for c in second.sandbox_store.list_customers(limit=100)["data"]]
+    finally:
+        second.close()
+    assert "ada@example.com" in emails

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import json
-import logging
 import os
 import socket
 import threading
@@ -48,7 +47,6 @@ DEFAULT_PACE = 0.015
 PERSONAS: tuple[Persona, ...] = ("sandbox", "sandbox-brief")
 SANDBOX_HEADER = {"X-Stripe-Nb-Agent-Sandbox": "rule-based stand-in, not a language model"}
 ROOT = "/api/v1"
-_log = logging.getLogger(__name__)
 
 _PAGE = """stripe-nb-agent sandbox model server
 
