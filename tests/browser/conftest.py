@@ -1,8 +1,10 @@
-"""Fixtures: one JupyterLab and one Chromium for the session, a fresh notebook (and kernel) per test.
+"""Fixtures: one Chromium for the session, one JupyterLab (``lab``) and, started only if a test
+asks for it, one Notebook 7 server (``notebook7``); a fresh notebook (and kernel) per test.
 
 On failure a test leaves ``artifacts/browser/<test-name>/`` (relative to the repo root):
 ``page.png`` (a full-page screenshot), ``console.log`` (the browser console and page errors),
-``page.html`` and ``jupyterlab.log`` (the tail of the server's log, kernel output included).
+``page.html`` and ``jupyter-lab.log`` or ``jupyter-notebook.log`` (the tail of the log of the
+server the test used, kernel output included).
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
-from tests.browser.harness import ARTIFACTS, CHROMIUM, Chat, JupyterLab, Notebook, chromium
+from tests.browser.harness import (
+    ARTIFACTS,
+    CHROMIUM,
+    TIMEOUT_MS,
+    Chat,
+    JupyterLab,
+    JupyterServer,
+    Notebook,
+    chromium,
+    fresh_notebook,
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,10 +44,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
-# Generous per-wait bound: the machine is a shared 2-core box and a kernel start takes seconds.
-TIMEOUT_MS = 60_000
-
-
 _CONSOLE = pytest.StashKey[list[str]]()
 
 
@@ -43,10 +51,12 @@ _CONSOLE = pytest.StashKey[list[str]]()
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     # Saved here, at the moment of failure, before fixture teardown shuts the kernel down.
-    page = getattr(item, "funcargs", {}).get("page")
-    lab = getattr(item, "funcargs", {}).get("lab")
-    if report.failed and report.when in ("setup", "call") and page is not None and lab is not None:
-        folder = _save_artifacts(item.name, page, item.stash.get(_CONSOLE, []), lab)
+    funcargs = getattr(item, "funcargs", {})
+    page = funcargs.get("page")
+    # Whichever server the test used (``lab``, ``notebook7``), under any fixture name.
+    server = next((value for value in funcargs.values() if isinstance(value, JupyterServer)), None)
+    if report.failed and report.when in ("setup", "call") and page is not None and server is not None:
+        folder = _save_artifacts(item.name, page, item.stash.get(_CONSOLE, []), server)
         report.sections.append(("browser artifacts", str(folder)))
         print(f"\nbrowser artifacts for {item.name}: {folder}")
     return report
@@ -63,6 +73,17 @@ def lab() -> Iterator[JupyterLab]:
 
 
 @pytest.fixture(scope="session")
+def notebook7() -> Iterator[JupyterServer]:
+    """Notebook 7 (``jupyter notebook``) on the same jupyter_server stack; started on first use."""
+    server = JupyterServer(app="notebook", pace=0.0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def browser_context() -> Iterator[BrowserContext]:
     with chromium() as context:
         context.set_default_timeout(TIMEOUT_MS)
@@ -70,7 +91,7 @@ def browser_context() -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
-def page(request: pytest.FixtureRequest, browser_context: BrowserContext, lab: JupyterLab) -> Iterator[Page]:
+def page(request: pytest.FixtureRequest, browser_context: BrowserContext) -> Iterator[Page]:
     page = browser_context.new_page()
     console = request.node.stash[_CONSOLE] = []
 
@@ -83,7 +104,7 @@ def page(request: pytest.FixtureRequest, browser_context: BrowserContext, lab: J
     page.close()
 
 
-def _save_artifacts(name: str, page: Page, console: list[str], lab: JupyterLab) -> Path:
+def _save_artifacts(name: str, page: Page, console: list[str], server: JupyterServer) -> Path:
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -93,20 +114,15 @@ def _save_artifacts(name: str, page: Page, console: list[str], lab: JupyterLab) 
     except Exception as exc:  # a crashed page must not hide the test's own failure
         (folder / "page.png.error").write_text(repr(exc))
     (folder / "console.log").write_text("\n".join(console) + "\n")
-    (folder / "jupyterlab.log").write_text(lab.log_tail(100_000))
+    (folder / f"jupyter-{server.app}.log").write_text(server.log_tail(100_000))
     return folder
 
 
 @pytest.fixture
 def notebook(request: pytest.FixtureRequest, lab: JupyterLab, page: Page) -> Iterator[Notebook]:
-    """A fresh notebook named after the test, open in its own workspace, kernel idle."""
-    name = re.sub(r"[^\w-]+", "_", request.node.name)[:80] + ".ipynb"
-    lab.new_notebook(name)
-    page.goto(lab.url(name, workspace=name.removesuffix(".ipynb")))
-    try:
-        yield Notebook(page, timeout_ms=TIMEOUT_MS).wait_ready()
-    finally:
-        lab.shut_down_kernels(name)
+    """A fresh notebook named after the test, open in JupyterLab in its own workspace, kernel idle."""
+    with fresh_notebook(page, lab, request.node.name, timeout_ms=TIMEOUT_MS) as notebook:
+        yield notebook
 
 
 @pytest.fixture
