@@ -49,6 +49,7 @@ from stripe_nb_agent.llm.types import (
     ToolMessage,
     UserMessage,
 )
+from stripe_nb_agent.tools.results import failure
 from stripe_nb_agent.tools.types import (
     POLICIES,
     OpenAITool,
@@ -356,14 +357,12 @@ class Turn:
     async def _run_call(self, item: _Call) -> None:
         name = item.call.name
         if item.spec is not None and self.options.policy == "read-only" and item.kind == "write":
-            item.result = ToolResult(
+            item.result = failure(
                 name,
-                ok=False,
-                error=f"{name} is a write tool and the policy is read-only, so it was not run. Tell the "
+                "policy",
+                f"{name} is a write tool and the policy is read-only, so it was not run. Tell the "
                 "user what you would have done instead.",
                 kind="write",
-                sent=False,
-                error_kind="policy",
             )
         elif item.spec is not None and self.options.policy == "confirm" and item.kind == "write":
             approval = Approval(item.call.id, name, item.arguments)
@@ -372,23 +371,18 @@ class Turn:
             self._emit(ToolCallAwaitingApproval(item.call.id, name, item.arguments, item.kind, approval))
             decision = await approval.wait()
             if decision == "decline":
-                item.result = ToolResult(
+                item.result = failure(
                     name,
-                    ok=False,
-                    error=f"The user declined this {name} call; it was not run. Do not retry it unless the "
+                    "declined",
+                    f"The user declined this {name} call; it was not run. Do not retry it unless the "
                     "user asks again.",
                     kind="write",
-                    sent=False,
-                    error_kind="declined",
                 )
         if item.result is None:
             item.state = "running"
             assert self._tools is not None or item.spec is None
             if self._tools is None:
-                item.result = ToolResult(
-                    name, ok=False, error="No tools are connected in this conversation.", sent=False,
-                    error_kind="unknown_tool",
-                )  # fmt: skip
+                item.result = failure(name, "unknown_tool", "No tools are connected in this conversation.")
             else:
                 item.result = await self._call(item)
         item.state = "done"
@@ -406,14 +400,13 @@ class Turn:
         unknown = (
             " The request may have reached the server: check before retrying." if item.kind == "write" else ""
         )
-        return ToolResult(
+        return failure(
             item.call.name,
-            ok=False,
-            error=f"The tool call failed: {reason}.{unknown}",
-            latency_s=self._clock() - started,
+            "transport",
+            f"The tool call failed: {reason}.{unknown}",
             kind=item.kind,
             sent=item.kind == "write",
-            error_kind="transport",
+            latency_s=self._clock() - started,
         )
 
     def _append_tool_message(self, item: _Call) -> None:
@@ -442,24 +435,22 @@ class Turn:
     def _interrupted_result(self, item: _Call, *, cancelled: bool) -> ToolResult:
         why = "the turn was stopped" if cancelled else "the turn failed"
         if item.state == "running" and item.kind == "write":
-            return ToolResult(
+            return failure(
                 item.call.name,
-                ok=False,
-                error=f"{why} while this write was in flight: the request was sent and its outcome is "
+                "cancelled",
+                f"{why} while this write was in flight: the request was sent and its outcome is "
                 "UNKNOWN. Check the account before retrying (a retried refund is a second refund).",
                 kind=item.kind,
                 sent=True,
-                error_kind="cancelled",
             )
         sent = item.state == "running"
-        return ToolResult(
+        return failure(
             item.call.name,
-            ok=False,
-            error=f"Not completed: {why} before this call finished"
+            "cancelled",
+            f"Not completed: {why} before this call finished"
             + (" (it was a read; nothing changed)." if sent else " (it was never sent)."),
             kind=item.kind,
             sent=sent,
-            error_kind="cancelled",
         )
 
     def _after_cancel(self) -> None:
