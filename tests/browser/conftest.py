@@ -29,6 +29,7 @@ from tests.browser.harness import (
     Notebook,
     chromium,
     fresh_notebook,
+    running_server,
 )
 
 
@@ -64,23 +65,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[JupyterLab]:
-    server = JupyterLab(pace=0.0)
-    server.start()
-    try:
+    with running_server("lab") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def notebook7() -> Iterator[JupyterServer]:
     """Notebook 7 (``jupyter notebook``) on the same jupyter_server stack; started on first use."""
-    server = JupyterServer(app="notebook", pace=0.0)
-    server.start()
-    try:
+    with running_server("notebook") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
