@@ -300,18 +300,7 @@ async def _start_turn(
     options: TurnOptions,
     turn_id: int,
 ) -> Turn:
-    from stripe_nb_agent.tools.convert import openai_tools
-
-    turn = Turn(
-        convo,
-        prompt,
-        model=client,
-        tools=tools,
-        options=options,
-        turn_id=turn_id,
-        openai_converter=openai_tools,
-    )
-    return turn.start()
+    return Turn(convo, prompt, model=client, tools=tools, options=options, turn_id=turn_id).start()
 
 
 async def _close_all(closers: list[Callable[[], Any]]) -> None:

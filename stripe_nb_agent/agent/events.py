@@ -35,13 +35,15 @@ class Approval:
     """A write call held under the confirm policy, waiting for the user.
 
     ``approve()``/``decline()`` may be called from any thread (a widget button, a magic line);
-    the agent awaits :meth:`wait` on its own loop.
+    the agent awaits :meth:`wait` on its own loop. ``preview`` says in words what the call will do
+    (see :mod:`stripe_nb_agent.agent.preview`).
     """
 
-    def __init__(self, call_id: str, name: str, arguments: Any) -> None:
+    def __init__(self, call_id: str, name: str, arguments: Any, preview: str = "") -> None:
         self.call_id = call_id
         self.name = name
         self.arguments = arguments
+        self.preview = preview
         self._decision: Decision | None = None
         self._lock = threading.Lock()
         self._event = asyncio.Event()
@@ -98,6 +100,10 @@ class ToolCallAwaitingApproval:
     arguments: Any
     kind: ToolKind
     approval: Approval
+
+    @property
+    def preview(self) -> str:
+        return self.approval.preview
 
 
 @dataclass(frozen=True)

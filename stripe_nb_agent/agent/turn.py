@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ from stripe_nb_agent.agent.events import (
     TurnResult,
     TurnStarted,
 )
-from stripe_nb_agent.errors import StreamInterruptedError, StripeNbAgentError, UsageError
+from stripe_nb_agent.agent.preview import describe_call, known_objects, objects_in_messages
+from stripe_nb_agent.errors import AgentError, StreamInterruptedError, StripeNbAgentError, UsageError
 from stripe_nb_agent.llm.types import (
     AssistantMessage,
     ChatResponse,
@@ -49,7 +51,8 @@ from stripe_nb_agent.llm.types import (
     ToolMessage,
     UserMessage,
 )
-from stripe_nb_agent.tools.results import failure
+from stripe_nb_agent.tools.policy import ToolMenu
+from stripe_nb_agent.tools.results import failure, outcome_unknown
 from stripe_nb_agent.tools.types import (
     POLICIES,
     OpenAITool,
@@ -60,9 +63,14 @@ from stripe_nb_agent.tools.types import (
     ToolSpec,
 )
 
-__all__ = ["ChatModel", "Turn", "TurnOptions", "openai_tool"]
+__all__ = ["ChatModel", "Turn", "TurnOptions"]
 
 DEFAULT_MAX_ROUNDS = 10
+# Rounds in a row whose every tool call was unreadable before the turn gives up: a model (or a
+# broken server) that keeps sending them would otherwise cost max_rounds paid requests.
+MAX_MALFORMED_ROUNDS = 2
+# What a tool name may look like; anything else (empty, spaces, control characters) is unreadable.
+_CALLABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-/:]{1,128}$")
 
 
 class ChatModel(Protocol):
@@ -94,24 +102,13 @@ class TurnOptions:
             raise UsageError(f"max_rounds must be at least 1 (got {self.max_rounds}).")
 
 
-def openai_tool(spec: ToolSpec) -> OpenAITool:
-    """Fallback MCP -> OpenAI conversion; the tool client's converter is preferred when present."""
-    return {
-        "type": "function",
-        "function": {
-            "name": spec.name,
-            "description": spec.description or f"Tool {spec.name} ({spec.kind})",
-            "parameters": spec.input_schema or {"type": "object", "properties": {}},
-        },
-    }
-
-
 _CallState = Literal["pending", "awaiting", "running", "done"]
 
 
 @dataclass
 class _Call:
     call: ToolCall
+    # The tool the menu dispatched the call to; None when it was refused before any server.
     spec: ToolSpec | None
     arguments: Any
     state: _CallState = "pending"
@@ -119,7 +116,16 @@ class _Call:
 
     @property
     def kind(self) -> ToolKind:
+        # A call that names no known tool counts as a write: nothing about it is trusted.
         return self.spec.kind if self.spec else "write"
+
+    @property
+    def name(self) -> str:
+        """The tool's own (MCP) name when known, for the user; the model's spelling otherwise."""
+        if self.spec is not None:
+            return self.spec.name
+        # A refusal names the tool when the menu knew it (one the policy hid).
+        return self.result.tool if self.result is not None and self.result.tool else self.call.name
 
 
 @dataclass
@@ -151,7 +157,6 @@ class Turn:
         tools: ToolClientProtocol | None,
         options: TurnOptions,
         turn_id: int = 0,
-        openai_converter: Callable[[Sequence[ToolSpec]], list[OpenAITool]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not prompt.strip():
@@ -162,7 +167,6 @@ class Turn:
         self.turn_id = turn_id
         self._model = model
         self._tools = tools
-        self._convert = openai_converter or (lambda specs: [openai_tool(s) for s in specs])
         self._clock = clock
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -242,7 +246,9 @@ class Turn:
         pending: list[_Call] = []
         try:
             self._emit(TurnStarted(self.turn_id, self.options.model_name, self.options.policy))
-            specs, offered = await self._catalogue()
+            menu = await self._catalogue()
+            offered = list(menu.tools) if menu is not None and menu.tools else None
+            malformed_rounds = 0
             while True:
                 if stats.rounds >= self.options.max_rounds:
                     stop = "max_rounds"
@@ -257,10 +263,20 @@ class Turn:
                 convo.messages.append(response.to_message())
                 if not response.wants_tools:
                     break
-                pending = [self._prepare(call, specs) for call in response.tool_calls]
-                await self._run_round(pending, stats)
+                pending = [self._prepare(call, menu) for call in response.tool_calls]
+                await self._run_round(pending, menu, stats)
+                unreadable = all(item.result is not None and item.result.error_kind == "malformed"
+                                 for item in pending)  # fmt: skip
                 pending = []
                 self._emit(RoundFinished(stats.rounds, len(response.tool_calls)))
+                malformed_rounds = malformed_rounds + 1 if unreadable else 0
+                if malformed_rounds >= MAX_MALFORMED_ROUNDS:
+                    raise AgentError(
+                        f"The model sent tool calls that could not be read in {malformed_rounds} rounds "
+                        "in a row, so the turn was ended rather than paying for more requests; nothing "
+                        "was run. Ask again (perhaps more simply), or switch model with "
+                        "%stripe_agent use MODEL."
+                    )
         except asyncio.CancelledError:
             stop = "cancelled"
             self._repair(pending, cancelled=True, round_no=stats.rounds)
@@ -276,16 +292,14 @@ class Turn:
         finally:
             self._finalise(stats, stop, error)
 
-    async def _catalogue(self) -> tuple[dict[str, ToolSpec], list[OpenAITool] | None]:
+    async def _catalogue(self) -> ToolMenu | None:
         if self._tools is None or not self.options.use_tools:
-            return {}, None
-        specs = list(await self._tools.list_tools())
+            return None
+        specs = await self._tools.list_tools()
         warning = getattr(self._tools, "catalog_warning", None)
         if isinstance(warning, str) and warning:
             self._emit(Notice("warning", warning))
-        by_name = {s.name: s for s in specs}
-        offered = [s for s in specs if self.options.policy != "read-only" or s.kind == "read"]
-        return by_name, (self._convert(offered) if offered else None)
+        return ToolMenu.build(specs, self.options.policy)
 
     async def _stream_round(self, offered: list[OpenAITool] | None, stats: _Stats) -> ChatResponse:
         response: ChatResponse | None = None
@@ -328,86 +342,101 @@ class Turn:
             self._text.append("\n\n")
         return response
 
-    def _prepare(self, call: ToolCall, specs: dict[str, ToolSpec]) -> _Call:
+    def _prepare(self, call: ToolCall, menu: ToolMenu | None) -> _Call:
+        """Read one call and find its tool; a call that may not run gets its refusal as result."""
         arguments: Any
         try:
             arguments = json.loads(call.arguments) if call.arguments.strip() else {}
         except json.JSONDecodeError:
-            arguments = call.arguments
-        return _Call(call=call, spec=specs.get(call.name), arguments=arguments)
+            arguments = call.arguments  # the tool client explains the JSON error to the model
+        problem = call.problem
+        if problem is None and not _CALLABLE_NAME.match(call.name):
+            problem = (
+                "it has no tool name" if not call.name.strip() else f"its name {call.name!r} is not valid"
+            )
+        if problem is not None:
+            offered = ", ".join(menu.names) if menu is not None and menu.names else "none"
+            refused = failure(
+                call.name,
+                "malformed",
+                f"This tool call could not be read ({problem}), so it was not run. Call one of the "
+                f"offered tools by its exact name, with a JSON object of arguments. Offered: {offered}.",
+                kind="write",
+            )
+            return _Call(call=call, spec=None, arguments=arguments, result=refused)
+        if menu is None:
+            refused = failure(call.name, "unknown_tool", "No tools are offered in this turn.", kind="write")
+            return _Call(call=call, spec=None, arguments=arguments, result=refused)
+        target = menu.dispatch(call.name)
+        if isinstance(target, ToolResult):
+            return _Call(call=call, spec=None, arguments=arguments, result=target)
+        return _Call(call=call, spec=target, arguments=arguments)
 
-    async def _run_round(self, calls: list[_Call], stats: _Stats) -> None:
+    async def _run_round(self, calls: list[_Call], menu: ToolMenu | None, stats: _Stats) -> None:
         started = self._clock()
         for item in calls:
-            self._emit(ToolCallStarted(item.call.id, item.call.name, item.arguments, item.kind, stats.rounds))
+            self._emit(ToolCallStarted(item.call.id, item.name, item.arguments, item.kind, stats.rounds))
         # Results go back in call order (the tool messages below); events arrive as calls finish.
         # _run_call never raises except on cancellation, which gather passes on to every call.
-        await asyncio.gather(*(self._run_call(item) for item in calls))
+        await asyncio.gather(*(self._run_call(item, menu) for item in calls))
         stats.tool_time_s += self._clock() - started
         for item in calls:
             assert item.result is not None
-            stats.tool_latencies.append((item.call.name, item.result.latency_s))
+            stats.tool_latencies.append((item.name, item.result.latency_s))
             self._append_tool_message(item)
             self._records.append(
-                ToolCallRecord(
-                    item.call.id, item.call.name, item.arguments, item.kind, item.result, stats.rounds
-                )
+                ToolCallRecord(item.call.id, item.name, item.arguments, item.kind, item.result, stats.rounds)
             )
 
-    async def _run_call(self, item: _Call) -> None:
-        name = item.call.name
-        if item.spec is not None and self.options.policy == "read-only" and item.kind == "write":
-            item.result = failure(
-                name,
-                "policy",
-                f"{name} is a write tool and the policy is read-only, so it was not run. Tell the "
-                "user what you would have done instead.",
-                kind="write",
-            )
-        elif item.spec is not None and self.options.policy == "confirm" and item.kind == "write":
-            approval = Approval(item.call.id, name, item.arguments)
+    async def _run_call(self, item: _Call, menu: ToolMenu | None) -> None:
+        spec = item.spec
+        if item.result is None and spec is not None and menu is not None and menu.verdict(spec) == "approve":
+            approval = Approval(item.call.id, spec.name, item.arguments, self._preview(spec, item.arguments))
             self._approvals[item.call.id] = approval
             item.state = "awaiting"
-            self._emit(ToolCallAwaitingApproval(item.call.id, name, item.arguments, item.kind, approval))
+            self._emit(ToolCallAwaitingApproval(item.call.id, spec.name, item.arguments, item.kind, approval))
             decision = await approval.wait()
             if decision == "decline":
                 item.result = failure(
-                    name,
+                    spec.name,
                     "declined",
-                    f"The user declined this {name} call; it was not run. Do not retry it unless the "
+                    f"The user declined this {spec.name} call; it was not run. Do not retry it unless the "
                     "user asks again.",
                     kind="write",
                 )
         if item.result is None:
+            assert spec is not None, "a call without a tool always carries its refusal"
             item.state = "running"
-            assert self._tools is not None or item.spec is None
-            if self._tools is None:
-                item.result = failure(name, "unknown_tool", "No tools are connected in this conversation.")
-            else:
-                item.result = await self._call(item)
+            item.result = await self._call(item, spec)
         item.state = "done"
-        self._emit(ToolCallFinished(item.call.id, name, item.arguments, item.result))
+        self._emit(ToolCallFinished(item.call.id, item.name, item.arguments, item.result))
 
-    async def _call(self, item: _Call) -> ToolResult:
+    def _preview(self, spec: ToolSpec, arguments: Any) -> str:
+        # What the conversation has seen: earlier turns' tool messages, then this turn's full
+        # results (a tool message may hold a result cut short for the model).
+        seen = objects_in_messages(self.conversation.messages)
+        seen += [r.result.data for r in self._records if r.result is not None and r.result.ok]
+        return describe_call(spec.name, arguments, known_objects(seen))
+
+    async def _call(self, item: _Call, spec: ToolSpec) -> ToolResult:
         assert self._tools is not None
         started = self._clock()
         try:
-            return await self._tools.call_tool(item.call.name, item.arguments)
+            return await self._tools.call_tool(spec.name, item.arguments)
         except StripeNbAgentError as exc:
             reason = exc.message
         except Exception as exc:  # the tool client's own bug must not kill the turn either
             reason = f"{type(exc).__name__}: {exc}"
-        unknown = (
-            " The request may have reached the server: check before retrying." if item.kind == "write" else ""
-        )
+        latency = self._clock() - started
+        if spec.kind == "write":
+            # The client raised instead of answering: whether the request left, we can't tell.
+            return outcome_unknown(
+                spec.name, item.arguments, f"the tool call failed ({reason})", latency_s=latency
+            )
         return failure(
-            item.call.name,
-            "transport",
-            f"The tool call failed: {reason}.{unknown}",
-            kind=item.kind,
-            sent=item.kind == "write",
-            latency_s=self._clock() - started,
-        )
+            spec.name, "transport", f"The tool call failed: {reason}. It was a read: nothing changed.",
+            kind="read", sent=True, latency_s=latency,
+        )  # fmt: skip
 
     def _append_tool_message(self, item: _Call) -> None:
         assert item.result is not None
@@ -426,26 +455,19 @@ class Turn:
         for item in pending:
             if item.result is None or item.state != "done":
                 item.result = self._interrupted_result(item, cancelled=cancelled)
-                self._emit(ToolCallFinished(item.call.id, item.call.name, item.arguments, item.result))
+                self._emit(ToolCallFinished(item.call.id, item.name, item.arguments, item.result))
             self._append_tool_message(item)
             self._records.append(
-                ToolCallRecord(item.call.id, item.call.name, item.arguments, item.kind, item.result, round_no)
+                ToolCallRecord(item.call.id, item.name, item.arguments, item.kind, item.result, round_no)
             )
 
     def _interrupted_result(self, item: _Call, *, cancelled: bool) -> ToolResult:
         why = "the turn was stopped" if cancelled else "the turn failed"
         if item.state == "running" and item.kind == "write":
-            return failure(
-                item.call.name,
-                "cancelled",
-                f"{why} while this write was in flight: the request was sent and its outcome is "
-                "UNKNOWN. Check the account before retrying (a retried refund is a second refund).",
-                kind=item.kind,
-                sent=True,
-            )
+            return outcome_unknown(item.name, item.arguments, f"{why} while this write was in flight")
         sent = item.state == "running"
         return failure(
-            item.call.name,
+            item.name,
             "cancelled",
             f"Not completed: {why} before this call finished"
             + (" (it was a read; nothing changed)." if sent else " (it was never sent)."),

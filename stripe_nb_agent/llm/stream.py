@@ -42,12 +42,16 @@ _TIMING_FIELDS = ("prompt_n", "prompt_ms", "prompt_per_second", "predicted_n", "
 
 
 class _ToolCallBuilder:
-    __slots__ = ("arguments", "id", "name")
+    __slots__ = ("arguments", "id", "name", "problem")
 
-    def __init__(self, call_id: str, name: str) -> None:
+    def __init__(self, call_id: str, name: str, problem: str | None = None) -> None:
         self.id = call_id
         self.name = name
         self.arguments: list[str] = []
+        self.problem = problem
+
+    def call(self) -> ToolCall:
+        return ToolCall(id=self.id, name=self.name, arguments="".join(self.arguments), problem=self.problem)
 
 
 class StreamAssembler:
@@ -65,6 +69,9 @@ class StreamAssembler:
         self._text: list[str] = []
         self._reasoning: list[str] = []
         self._calls: dict[int, _ToolCallBuilder] = {}
+        # Fragments that can't be placed in a call (an index like "x"): each is a flagged call of
+        # its own, so the turn tells the model instead of running, or silently dropping, it.
+        self._unplaceable: list[_ToolCallBuilder] = []
         self._finish_reason: str | None = None
         self._usage: Usage | None = None
         self._timings: Timings | None = None
@@ -195,9 +202,8 @@ class StreamAssembler:
             malformed_chunks=self._malformed,
             attempts=attempts,
         )
-        calls = tuple(
-            ToolCall(id=b.id, name=b.name, arguments="".join(b.arguments))
-            for _, b in sorted(self._calls.items())
+        calls = tuple(b.call() for _, b in sorted(self._calls.items())) + tuple(
+            b.call() for b in self._unplaceable
         )
         return ChatResponse(
             text="".join(self._text),
@@ -257,16 +263,35 @@ class StreamAssembler:
         if type(fragment) is not dict:
             self._malformed += 1
             return None
+        call_id = fragment.get("id") if type(fragment.get("id")) is str else None
         index = fragment.get("index")
-        if type(index) is not int:
+        if index is None:
             index = position  # non-streaming messages and some servers omit it
+        elif type(index) is str and index.isdigit():
+            index = int(index)
+        elif type(index) is not int:
+            self._malformed += 1
+            number = len(self._unplaceable) + 1
+            self._unplaceable.append(
+                _ToolCallBuilder(
+                    call_id or f"call_unreadable_{number}",
+                    "",
+                    f"its index was {json.dumps(index)[:40]}, not a number, so its parts could not be joined",
+                )
+            )
+            return None
         function = fragment.get("function")
         if function is None:
             function = {}
         elif type(function) is not dict:
             self._malformed += 1
+            builder = self._calls.get(index)
+            problem = f"its function field was {json.dumps(function)[:40]}, not an object"
+            if builder is None:
+                self._calls[index] = _ToolCallBuilder(call_id or f"call_{index}", "", problem)
+            else:
+                builder.problem = problem
             return None
-        call_id = fragment.get("id") if type(fragment.get("id")) is str else None
         name = function.get("name") if type(function.get("name")) is str else None
         arguments = function.get("arguments")
         if arguments is None:

@@ -101,11 +101,16 @@ class ToolCallDelta:
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A complete tool call, assembled from its fragments. ``arguments`` is the raw JSON string."""
+    """A complete tool call, assembled from its fragments. ``arguments`` is the raw JSON string.
+
+    ``problem`` says why the call could not be read as sent (a fragment with an unparseable
+    index, a ``function`` that is not an object); such a call is never run.
+    """
 
     id: str
     name: str
     arguments: str
+    problem: str | None = None
 
     def to_payload(self) -> ToolCallPayload:
         return {

@@ -11,11 +11,17 @@ from stripe_nb_agent.tools.client import DEFAULT_CALL_TIMEOUT_S, ToolClient
 from stripe_nb_agent.tools.convert import (
     ToolNames,
     openai_tool,
-    openai_tools,
     sanitize_name,
     to_openai_parameters,
 )
-from stripe_nb_agent.tools.policy import default_policy, needs_approval, offered_tools, policy_refusal
+from stripe_nb_agent.tools.policy import (
+    ToolMenu,
+    default_policy,
+    needs_approval,
+    offered_tools,
+    policy_refusal,
+    verdict,
+)
 from stripe_nb_agent.tools.results import parse_call_result
 from stripe_nb_agent.tools.targets import HttpTarget, InProcessTarget, StdioTarget, Target
 from stripe_nb_agent.tools.types import (
@@ -41,6 +47,7 @@ __all__ = [
     "ToolClient",
     "ToolClientProtocol",
     "ToolKind",
+    "ToolMenu",
     "ToolNames",
     "ToolResult",
     "ToolSpec",
@@ -50,9 +57,9 @@ __all__ = [
     "needs_approval",
     "offered_tools",
     "openai_tool",
-    "openai_tools",
     "parse_call_result",
     "policy_refusal",
     "sanitize_name",
     "to_openai_parameters",
+    "verdict",
 ]

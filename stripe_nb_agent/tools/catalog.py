@@ -16,7 +16,7 @@ import mcp_types as types
 
 from stripe_nb_agent.errors import ToolError
 from stripe_nb_agent.tools.classify import classify
-from stripe_nb_agent.tools.convert import ToolNames, fallback_description
+from stripe_nb_agent.tools.convert import fallback_description
 from stripe_nb_agent.tools.types import ToolKind, ToolSpec
 
 __all__ = ["DEFAULT_TTL_S", "Catalog", "CatalogRow", "catalog_rows", "spec_from_mcp"]
@@ -26,12 +26,15 @@ DEFAULT_TTL_S = 3600.0
 Clock = Callable[[], float]
 
 
-def spec_from_mcp(tool: types.Tool, *, label: str = "Stripe") -> ToolSpec:
-    """One MCP tool as a :class:`ToolSpec`; a missing description gets a fallback."""
+def spec_from_mcp(tool: types.Tool, *, label: str = "Stripe", trusted: bool = False) -> ToolSpec:
+    """One MCP tool as a :class:`ToolSpec`; a missing description gets a fallback.
+
+    ``trusted``: the server's annotations decide read/write (see :mod:`.classify`).
+    """
     annotations: dict[str, Any] = (
         tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else {}
     )
-    kind = classify(tool.name, annotations)
+    kind = classify(tool.name, annotations, trusted=trusted)
     schema = tool.input_schema if isinstance(tool.input_schema, dict) else {}
     return ToolSpec(
         name=tool.name,
@@ -70,7 +73,6 @@ def catalog_rows(specs: Sequence[ToolSpec]) -> list[CatalogRow]:
 @dataclass
 class _Snapshot:
     specs: tuple[ToolSpec, ...]
-    names: ToolNames
     fetched_at: float
 
 
@@ -93,10 +95,6 @@ class Catalog:
     @property
     def cached(self) -> tuple[ToolSpec, ...] | None:
         return self._snapshot.specs if self._snapshot else None
-
-    @property
-    def names(self) -> ToolNames:
-        return self._snapshot.names if self._snapshot else ToolNames({}, {})
 
     def _fresh(self) -> bool:
         snap = self._snapshot
@@ -130,7 +128,7 @@ class Catalog:
                 # Retry on the next use rather than after a whole TTL.
                 self._stale = True
                 return self._snapshot.specs
-            self._snapshot = _Snapshot(specs, ToolNames.build(s.name for s in specs), self.clock())
+            self._snapshot = _Snapshot(specs, self.clock())
             self.warning = None
             return specs
 

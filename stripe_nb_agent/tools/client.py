@@ -36,9 +36,8 @@ from stripe_nb_agent.tools.catalog import (
     catalog_rows,
     spec_from_mcp,
 )
-from stripe_nb_agent.tools.convert import openai_tools
-from stripe_nb_agent.tools.policy import check_policy, offered_tools, policy_refusal
-from stripe_nb_agent.tools.results import failure, parse_call_result
+from stripe_nb_agent.tools.policy import ToolMenu, check_policy, policy_refusal
+from stripe_nb_agent.tools.results import failure, outcome_unknown, parse_call_result
 from stripe_nb_agent.tools.session import Session, SessionLost
 from stripe_nb_agent.tools.targets import (
     DEFAULT_MODE,
@@ -48,7 +47,7 @@ from stripe_nb_agent.tools.targets import (
     Target,
     describe,
 )
-from stripe_nb_agent.tools.types import OpenAITool, Policy, ToolResult, ToolSpec
+from stripe_nb_agent.tools.types import Policy, ToolResult, ToolSpec
 from stripe_nb_agent.tools.validate import parse_arguments, schema_violations, unknown_tool_message
 
 __all__ = ["DEFAULT_CALL_TIMEOUT_S", "DEFAULT_MAX_PAGES", "ToolClient"]
@@ -75,10 +74,15 @@ class ToolClient:
         catalog_ttl: float = DEFAULT_TTL_S,
         clock: Clock = time.monotonic,
         max_pages: int = DEFAULT_MAX_PAGES,
+        trusted: bool = False,
     ) -> None:
         self.target = target
         self.label = label
+        # The agent's turns apply their own policy through a ToolMenu; this one guards callers that
+        # use the client directly ("confirm" can't wait for anyone here, so it runs like "auto").
         self.policy: Policy = check_policy(policy)
+        # Whether this server's annotations decide read/write (see tools/classify.py).
+        self.trusted = trusted
         self.call_timeout = call_timeout
         self.connect_timeout = connect_timeout
         self.max_pages = max_pages
@@ -299,7 +303,7 @@ class ToolClient:
             if tool.name in seen_names:
                 continue  # a page that repeats a tool must not make two specs with one name
             seen_names.add(tool.name)
-            specs.append(spec_from_mcp(tool, label=self.label))
+            specs.append(spec_from_mcp(tool, label=self.label, trusted=self.trusted))
         return specs
 
     async def list_tools(self, *, refresh: bool = False) -> tuple[ToolSpec, ...]:
@@ -318,27 +322,26 @@ class ToolClient:
         """One row per tool: name, kind (read/write), parameters, required, description."""
         return catalog_rows(await self.list_tools())
 
-    async def offered_tools(self, policy: Policy | None = None) -> list[ToolSpec]:
-        """The tools the model may see under ``policy`` (default: this client's)."""
-        return offered_tools(await self.list_tools(), policy or self.policy)
-
-    async def openai_tools(self, policy: Policy | None = None) -> list[OpenAITool]:
-        """The ``tools`` of a chat request, with names this client maps back on :meth:`call_tool`."""
-        return openai_tools(await self.offered_tools(policy), label=self.label)
+    async def menu(self, policy: Policy | None = None) -> ToolMenu:
+        """The tools offered under ``policy`` (default: this client's): ``menu.tools`` is a chat
+        request's ``tools``; ``menu.dispatch(name)`` maps a model's call back to the tool to call."""
+        return ToolMenu.build(await self.list_tools(), policy or self.policy, label=self.label)
 
     # -- calls --------------------------------------------------------------------------------
 
     async def call_tool(self, name: str, arguments: Mapping[str, Any] | str | None = None) -> ToolResult:
-        """Validate and run one call. Never raises for per-call problems: they are results.
+        """Validate and run one call of the tool named ``name`` (its MCP name). Never raises for
+        per-call problems: they are results.
 
         Raises :class:`ToolAuthError`/:class:`ToolConnectError` only when the server cannot be
         reached at all (there is no call to report on).
         """
         specs = await self.list_tools()
-        mcp_name = self._catalog.names.resolve(name)
-        spec = next((s for s in specs if s.name == mcp_name), None)
+        spec = next((s for s in specs if s.name == name), None)
         if spec is None:
-            return failure(name, "unknown_tool", unknown_tool_message(name, [s.name for s in specs]))
+            return failure(
+                name, "unknown_tool", unknown_tool_message(name, [s.name for s in specs]), kind="write"
+            )
         args = parse_arguments(arguments)
         if not isinstance(args, dict):
             return failure(spec.name, "validation", f"{spec.name}: {args.message}", kind=spec.kind)
@@ -359,60 +362,78 @@ class ToolClient:
 
     async def _send(self, spec: ToolSpec, args: dict[str, Any]) -> ToolResult:
         started = time.perf_counter()
+        write = spec.kind == "write"
 
         async def call(client: Client) -> types.CallToolResult:
             return await client.call_tool(spec.name, args)
 
+        def lost(why: str, read_advice: str, error_kind: str, *, sent: bool = True) -> ToolResult:
+            # A write that may have reached the server is never "failed": its outcome is unknown.
+            latency = time.perf_counter() - started
+            if write and sent:
+                return outcome_unknown(spec.name, args, why, latency_s=latency)
+            return failure(
+                spec.name, error_kind, f"{spec.name}: {why}. {read_advice}", kind=spec.kind, sent=sent,
+                latency_s=latency,
+            )  # fmt: skip
+
         try:
             with anyio.fail_after(self.call_timeout):
                 # A write is repeated only when provably never sent (see _with_session).
-                result = await self._with_session(call, safe_to_repeat=spec.kind == "read")
+                result = await self._with_session(call, safe_to_repeat=not write)
         except TimeoutError:
-            return failure(
-                spec.name,
+            return lost(
+                f"no answer within {self.call_timeout:g} s, so the call was abandoned",
+                "Try again with a narrower request (a smaller limit), or tell the user.",
                 "timeout",
-                f"{spec.name} did not answer within {self.call_timeout:g} s and was cancelled. "
-                + (
-                    "It may still have run on the server: check (e.g. list the objects) "
-                    "before calling it again."
-                    if spec.kind == "write"
-                    else "Try again with a narrower request (a smaller limit), or tell the user."
-                ),
-                kind=spec.kind,
-                sent=True,
-                latency_s=time.perf_counter() - started,
             )
-        except SessionLost as lost:
-            return failure(
-                spec.name,
+        except SessionLost as exc:
+            return lost(
+                f"the connection to the tool server broke during the call ({exc})",
+                "Try the call again." if not exc.reached else "It was a read: nothing changed; try again.",
                 "transport",
-                f"The connection to the tool server broke during {spec.name} ({lost}). "
-                + (
-                    "It may have run: check before calling it again."
-                    if lost.reached and spec.kind == "write"
-                    else "Try the call again."
-                ),
-                kind=spec.kind,
-                sent=lost.reached,
-                latency_s=time.perf_counter() - started,
+                sent=exc.reached,
             )
         except MCPError as exc:
-            return failure(
-                spec.name,
-                "server",
-                f"The server rejected the call to {spec.name}: {exc.error.message}.",
-                kind=spec.kind,
-                sent=True,
-                latency_s=time.perf_counter() - started,
+            if _answered_by_server(exc):
+                return failure(
+                    spec.name,
+                    "server",
+                    f"The server rejected the call to {spec.name}: {exc.error.message}.",
+                    kind=spec.kind,
+                    sent=True,
+                    latency_s=time.perf_counter() - started,
+                )
+            return lost(
+                f"the tool server's answer never arrived ({exc.error.message})",
+                "It was a read: nothing changed; try again.",
+                "transport",
             )
         except ValidationError as exc:
-            return failure(
-                spec.name,
+            return lost(
+                f"the server answered with a malformed MCP result ({exc.error_count()} problems)",
+                "Tell the user the server's answer could not be read.",
                 "server",
-                f"{spec.name} answered with a malformed MCP result ({exc.error_count()} problems); "
-                "the call may have run. Tell the user.",
-                kind=spec.kind,
-                sent=True,
-                latency_s=time.perf_counter() - started,
             )
         return parse_call_result(spec.name, result, latency_s=time.perf_counter() - started, kind=spec.kind)
+
+
+# Errors the MCP client makes up itself when the server's answer never came (a dropped connection,
+# a stream cut short, an HTTP error page instead of JSON-RPC, an unreadable body): the request may
+# have run, so for a write these mean "unknown", never "rejected".
+_SYNTHESISED_CODES = frozenset({types.CONNECTION_CLOSED, types.REQUEST_TIMEOUT})
+_SYNTHESISED_MESSAGES = (
+    "Connection closed",
+    "SSE stream",
+    "Failed to parse",
+    "Server returned an error response",
+    "Unexpected content type",
+    "server answered a request with 202",
+)
+
+
+def _answered_by_server(exc: MCPError) -> bool:
+    """Whether ``exc`` is a JSON-RPC error the server itself sent (so the call did not run)."""
+    if exc.error.code in _SYNTHESISED_CODES:
+        return False
+    return not exc.error.message.startswith(_SYNTHESISED_MESSAGES)

@@ -4,7 +4,8 @@ The WHOLE input schema survives (enums, nested objects, array items, bounds, for
 descriptions): the model can only respect constraints it is shown. What changes is only what
 OpenAI-compatible servers are known to reject: ``$ref``/``$defs`` (inlined, cycle-safe), a missing
 or non-object top-level ``type``, junk where a schema belongs, and tool names outside
-``^[A-Za-z0-9_-]{1,64}$`` (sanitised, with a reverse map so calls find their way back).
+``^[A-Za-z0-9_-]{1,64}$`` (sanitised; :class:`ToolNames` is the two-way map, which
+:class:`~stripe_nb_agent.tools.policy.ToolMenu` holds for the offer and its calls).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,6 @@ __all__ = [
     "ToolNames",
     "fallback_description",
     "openai_tool",
-    "openai_tools",
     "sanitize_name",
     "to_openai_parameters",
 ]
@@ -196,12 +196,6 @@ class ToolNames:
             to_mcp[candidate] = name
         return cls(to_openai, to_mcp)
 
-    def resolve(self, name: str) -> str | None:
-        """The MCP name for a name the model used (either spelling), or None."""
-        if name in self.to_openai:
-            return name
-        return self.to_mcp.get(name)
-
 
 def openai_tool(spec: ToolSpec, *, name: str | None = None, label: str = "Stripe") -> OpenAITool:
     """One :class:`ToolSpec` as an OpenAI function tool."""
@@ -214,9 +208,3 @@ def openai_tool(spec: ToolSpec, *, name: str | None = None, label: str = "Stripe
             "parameters": to_openai_parameters(spec.input_schema),
         },
     }
-
-
-def openai_tools(specs: Sequence[ToolSpec], *, label: str = "Stripe") -> list[OpenAITool]:
-    """The ``tools`` list of a chat request; names are sanitised and kept unique."""
-    names = ToolNames.build(s.name for s in specs)
-    return [openai_tool(s, name=names.to_openai[s.name], label=label) for s in specs]

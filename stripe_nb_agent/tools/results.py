@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import mcp_types as types
 
 from stripe_nb_agent.tools.types import ToolKind, ToolResult
 
-__all__ = ["failure", "parse_call_result", "parse_text", "unwrap"]
+__all__ = ["failure", "mentioned_ids", "outcome_unknown", "parse_call_result", "parse_text", "unwrap"]
 
 _FAILED = re.compile(r"^\s*Failed to\b", re.IGNORECASE)
 _API_ERROR = re.compile(
@@ -135,3 +135,48 @@ def failure(
         sent=sent,
         error_kind=error_kind,
     )
+
+
+# Stripe object ids by prefix (customers, payment intents, charges, refunds, invoices, ...).
+_STRIPE_ID = re.compile(
+    r"^(?:acct|ba|card|ch|cn|cs|cus|dp|evt|file|ii|il|in|pi|pl|plink|pm|po|price|prod|promo|py|qt|re|"
+    r"seti|si|sli|src|sub|sub_sched|tr|txn|txr)_[A-Za-z0-9]{3,}$"
+)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def mentioned_ids(arguments: Any) -> list[str]:
+    """The Stripe object ids in a call's arguments (nested ones too), in order, each once."""
+    return list(dict.fromkeys(s for s in _strings(arguments) if _STRIPE_ID.match(s)))
+
+
+def outcome_unknown(
+    tool: str, arguments: Any, why: str, *, kind: ToolKind = "write", latency_s: float = 0.0
+) -> ToolResult:
+    """A write that was sent and whose answer never came: it may or may not have happened.
+
+    Never "failed" or "rejected": those invite a retry, and a retried refund is a second refund.
+    The message names what the call targeted, so the user knows what to check.
+    """
+    ids = mentioned_ids(arguments)
+    if ids:
+        target = f" It targeted {', '.join(ids)}."
+    else:
+        shown = json.dumps(arguments, ensure_ascii=False, default=str)
+        target = f" It was called with {shown[:200]}{'…' if len(shown) > 200 else ''}."
+    error = (
+        f"{tool} was sent, but its outcome is UNKNOWN ({why}): it may or may not have happened.{target} "
+        "Check before retrying (list or retrieve the objects it would change): a retried write can "
+        "happen twice."
+    )
+    return failure(tool, "outcome_unknown", error, kind=kind, sent=True, latency_s=latency_s)

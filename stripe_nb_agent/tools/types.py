@@ -77,8 +77,10 @@ class ToolResult:
     latency_s: float = 0.0
     kind: ToolKind = "read"
     sent: bool = True
-    # "server" (the tool said it failed), "validation", "unknown_tool", "policy", "declined",
-    # "cancelled", "transport", "timeout" or None when ok.
+    # None when ok; else "server" (the server answered with an error: nothing happened, or the
+    # tool said what did), "outcome_unknown" (a write was sent and no answer came: it may have
+    # happened), "validation", "unknown_tool", "malformed" (the model's call could not be read),
+    # "policy", "declined", "cancelled", "transport" or "timeout" (reads, or never sent).
     error_kind: str | None = None
 
     def for_model(self) -> str:

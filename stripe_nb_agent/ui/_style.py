@@ -68,9 +68,11 @@ STYLE: Final = """
 .snba-tool-error .snba-tool-icon, .snba-tool-error .snba-tool-error-text {
   color: var(--jp-error-color1, #d32f2f);
 }
-.snba-tool-awaiting_approval .snba-tool-icon, .snba-tool-declined .snba-tool-icon {
+.snba-tool-awaiting_approval .snba-tool-icon, .snba-tool-declined .snba-tool-icon,
+.snba-tool-unknown .snba-tool-icon, .snba-tool-unknown .snba-tool-error-text {
   color: var(--jp-warn-color1, #f57c00);
 }
+.snba-tool-preview { color: var(--jp-ui-font-color1, #1f1f1f); font-weight: 600; }
 .snba-tool-name { color: var(--jp-ui-font-color1, #1f1f1f); font-weight: 600; }
 .snba-tool-args { color: var(--jp-ui-font-color3, #9e9e9e); }
 .snba-metrics {

@@ -76,6 +76,9 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             result.error if result is not None and not result.ok else None,
             view.arguments,
         )
+        if view.preview:
+            # What a held write does, in words, above the exact call.
+            html = f'<div class="snba snba-tool-preview">{escape(view.preview)}</div>' + html
         if result is not None and result.ok:
             frame = result_table(result)
             body = frame_html(frame) if frame is not None else json_html(result.data)

@@ -130,12 +130,15 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
     rows_html = []
     for number, call in enumerate(held, start=1):
         args = arguments_text(call.arguments)
+        # The preview in words first: it is what a person checks; the exact JSON follows.
         rows_text.append(
-            f"  {number}. {call.name} {args}\n"
+            f"  {number}. {call.preview or call.name}\n"
+            f"     {call.name} {args}\n"
             f"     %stripe_agent approve {number}    %stripe_agent decline {number}"
         )
         rows_html.append(
-            f"<tr><td>{number}</td><td>{escape(call.name)}</td><td><code>{escape(args)}</code></td>"
+            f'<tr><td>{number}</td><td><span class="snba-tool-preview">{escape(call.preview)}</span>'
+            f"<br>{escape(call.name)} <code>{escape(args)}</code></td>"
             f"<td><code>%stripe_agent approve {number}</code></td>"
             f"<td><code>%stripe_agent decline {number}</code></td></tr>"
         )
@@ -159,8 +162,8 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
     ]
     html.append(
         f'<div class="snba snba-warning">{escape(head)}</div>'
-        '<div class="snba"><table class="snba-table"><thead><tr><th>#</th><th>tool</th>'
-        "<th>arguments</th><th>approve</th><th>decline</th></tr></thead>"
+        '<div class="snba"><table class="snba-table"><thead><tr><th>#</th><th>what will happen</th>'
+        "<th>approve</th><th>decline</th></tr></thead>"
         f"<tbody>{''.join(rows_html)}</tbody></table>"
         f"<div>all: <code>%stripe_agent approve all</code> or <code>%stripe_agent decline all</code>"
         "</div></div>"

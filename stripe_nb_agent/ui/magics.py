@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.display import display
 
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
@@ -83,7 +83,11 @@ class StripeAgentMagics(Magics):
         assert self.shell is not None, "the magic is registered on a shell"
         return self.shell.user_ns  # type: ignore[no-any-return]
 
+    # IPython would expand {expressions} and $names in the options line by evaluating them:
+    # "--conversation {__import__('os').system(...)}" must stay text. The cell body is
+    # interpolated by our own rules (names only, see options.interpolate).
     @line_cell_magic
+    @no_var_expand
     def stripe_agent(self, line: str, cell: str | None = None) -> Any:
         try:
             if cell is None:

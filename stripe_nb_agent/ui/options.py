@@ -29,7 +29,8 @@ SUBCOMMANDS = (
 )
 
 HELP = """\
-%%stripe_agent [options]       the cell body is the request ({name} inserts a variable)
+%%stripe_agent [options]       the cell body is the request ({name} inserts a variable;
+                               an unknown {name} is an error, {{ }} are literal braces)
   --model NAME                 model for this request (see %stripe_agent models)
   --new                        start the conversation afresh
   --conversation NAME          use (or create) another conversation (default: "default")
@@ -150,9 +151,12 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}")
 def interpolate(text: str, namespace: dict[str, Any]) -> str:
     """Replace ``{name}`` (and ``{name.attr}``) with values from ``namespace``.
 
-    Unknown names, JSON (``{"a": 1}``) and anything else in braces are left exactly as written;
-    ``{{`` and ``}}`` give literal braces. It never raises.
+    ``{{`` and ``}}`` give literal braces; JSON (``{"a": 1}``) and anything else that is not a
+    name in braces stays as written. A ``{name}`` that names no variable (or an attribute it
+    lacks) is a :class:`UsageError` before anything is sent: a request like "refund {amount}" must
+    never reach the model with the placeholder still in it.
     """
+    missing: list[str] = []
 
     def substitute(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -162,16 +166,28 @@ def interpolate(text: str, namespace: dict[str, Any]) -> str:
             return "}"
         head, *attrs = match.group(1).split(".")
         if head not in namespace:
+            missing.append(token)
             return token
         value = namespace[head]
         for attr in attrs:
             try:
                 value = getattr(value, attr)
             except Exception:
+                missing.append(token)
                 return token
         try:
             return str(value)
         except Exception:
+            missing.append(token)
             return token
 
-    return _PLACEHOLDER.sub(substitute, text)
+    result = _PLACEHOLDER.sub(substitute, text)
+    if missing:
+        shown = ", ".join(dict.fromkeys(missing))
+        first = missing[0][1:-1]
+        raise UsageError(
+            f"The request uses {shown}, but no such variable exists in this notebook, so nothing was "
+            f"sent. Define it in a cell above (e.g. {first.split('.')[0]} = ...), write "
+            f"{{{{{first}}}}} for literal braces, or add --no-interpolate to send every brace as written."
+        )
+    return result

@@ -51,7 +51,8 @@ __all__ = [
 ALLOWED_SCHEMES: Final = ("http://", "https://", "mailto:")
 MISSING: Final = "–"
 
-ToolCallStatus = Literal["running", "ok", "error", "awaiting_approval", "declined"]
+# "unknown": a write was sent and its answer never came (it may have happened).
+ToolCallStatus = Literal["running", "ok", "error", "awaiting_approval", "declined", "unknown"]
 
 _ICONS: Final[dict[str, str]] = {
     "running": "…",
@@ -59,6 +60,7 @@ _ICONS: Final[dict[str, str]] = {
     "error": "✗",
     "awaiting_approval": "⏸",
     "declined": "⊘",
+    "unknown": "⚠",
 }
 _ERROR_CHARS: Final = 200
 
@@ -212,6 +214,8 @@ def tool_status(result: ToolResult | None) -> ToolCallStatus:
         return "running"
     if result.ok:
         return "ok"
+    if result.error_kind == "outcome_unknown":
+        return "unknown"
     return "declined" if result.error_kind in ("declined", "policy") else "error"
 
 
@@ -221,7 +225,8 @@ def tool_call_line_text(
     latency_s: float | None = None,
     error: str | None = None,
 ) -> str:
-    """One plain-text line: ``✓ create_customer 42 ms``, ``✗ create_refund 12 ms: <reason>``."""
+    """One plain-text line: ``✓ create_customer 42 ms``, ``✗ create_refund 12 ms: <reason>``,
+    ``⚠ create_refund outcome unknown 30.0 s: <what to check>``."""
     name = _one_line(name, 80)
     if status == "running":
         return f"… calling {name}"
@@ -230,6 +235,8 @@ def tool_call_line_text(
     parts = [_ICONS[status], name]
     if status == "declined":
         parts.append("declined")
+    if status == "unknown":
+        parts.append("outcome unknown")
     if latency_s is not None:
         parts.append(format_duration(latency_s))
     line = " ".join(parts)
@@ -254,6 +261,8 @@ def tool_call_html(
         parts.append("waiting for approval")
     if status == "declined":
         parts.append("declined")
+    if status == "unknown":
+        parts.append("outcome unknown")
     if latency_s is not None and status not in ("running", "awaiting_approval"):
         parts.append(f'<span class="snba-tool-latency">{format_duration(latency_s)}</span>')
     line = " ".join(parts)

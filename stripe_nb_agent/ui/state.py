@@ -44,6 +44,8 @@ class ToolCallView:
     status: ToolCallStatus = "running"
     result: ToolResult | None = None
     approval: Approval | None = None
+    # What a held write will do, in words (kept after the decision, for the record).
+    preview: str = ""
 
     @property
     def latency_s(self) -> float | None:
@@ -103,7 +105,7 @@ class ReplyState:
             return "structure"
         if isinstance(event, ToolCallAwaitingApproval):
             view = self._call(event.call_id, event.name, event.arguments, event.kind)
-            view.status, view.approval = "awaiting_approval", event.approval
+            view.status, view.approval, view.preview = "awaiting_approval", event.approval, event.preview
             return "structure"
         if isinstance(event, ToolCallFinished):
             view = self._call(event.call_id, event.name, event.arguments, event.result.kind)

@@ -28,7 +28,6 @@ from stripe_nb_agent.llm.models import ModelRegistry
 from stripe_nb_agent.sandbox.model import SandboxModelServer
 from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer, StripeStore
 from stripe_nb_agent.tools.client import ToolClient
-from stripe_nb_agent.tools.convert import openai_tools
 from tests.agent.scripted import ScriptedModel, answer, calls
 
 pytestmark = pytest.mark.anyio
@@ -68,9 +67,7 @@ async def tools(mcp_server: SandboxMCPHTTPServer) -> AsyncIterator[ToolClient]:
 
 
 def turn(convo: Conversation, prompt: str, model: Any, tools: Any, **options: Any) -> Turn:
-    return Turn(
-        convo, prompt, model=model, tools=tools, options=TurnOptions(**options), openai_converter=openai_tools
-    ).start()
+    return Turn(convo, prompt, model=model, tools=tools, options=TurnOptions(**options)).start()
 
 
 async def drain(t: Turn, on: Any = None) -> list[AgentEvent]:

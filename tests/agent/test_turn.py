@@ -322,7 +322,8 @@ async def test_a_tool_client_exception_becomes_a_failed_result_not_a_crash() -> 
     assert result is not None
     assert not result.ok
     assert result.sent
-    assert "check before retrying" in (result.error or "")
+    assert result.error_kind == "outcome_unknown"
+    assert "Check before retrying" in (result.error or "")
     assert turn.result is not None
     assert turn.result.stop_reason == "complete"
 

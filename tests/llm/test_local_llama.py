@@ -39,7 +39,6 @@ from stripe_nb_agent.llm.models import ModelRegistry
 from stripe_nb_agent.llm.types import Completed, TextDelta
 from stripe_nb_agent.sandbox.stripe import build_stripe_sandbox_server
 from stripe_nb_agent.tools.client import ToolClient
-from stripe_nb_agent.tools.convert import openai_tools
 from tests.llm.local_llama import RecordingTransport, skip_reason, smollm2_path
 
 pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(skip_reason()), reason=skip_reason() or "runs")]
@@ -298,7 +297,6 @@ async def test_agent_turn_completes_with_text_when_the_model_ignores_the_offered
             model=model,
             tools=tools,
             options=TurnOptions(model_name="local/smollm2", max_tokens=24, temperature=0),
-            openai_converter=openai_tools,
         ).start()
         with anyio.fail_after(WAIT_S):
             async for event in turn:

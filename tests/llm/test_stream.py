@@ -213,6 +213,39 @@ def test_error_event_type_raises_too() -> None:
         assembler.feed_sse(ServerSentEvent(event="error", data="overloaded"))
 
 
+def test_a_fragment_with_an_unparseable_index_is_a_flagged_call_of_its_own() -> None:
+    raw = sse(
+        chunk({"tool_calls": [{"index": "x", "function": None}]}),
+        chunk({"tool_calls": [tool_fragment(0, id="call_ok", name="list_customers", args="{}")]}),
+        chunk({}, finish="tool_calls"),
+    )
+    _, response = assemble(raw)
+    good, bad = response.tool_calls
+    assert good == ToolCall("call_ok", "list_customers", "{}")
+    assert (bad.name, bad.id) == ("", "call_unreadable_1")
+    assert bad.problem is not None
+    assert '"x"' in bad.problem
+    assert response.metrics.malformed_chunks == 1
+
+
+def test_a_numeric_string_index_is_read_as_its_number() -> None:
+    raw = sse(
+        chunk({"tool_calls": [{"index": "0", "id": "c", "function": {"name": "f", "arguments": "{"}}]}),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": "}"}}]}),
+    )
+    _, response = assemble(raw)
+    assert response.tool_calls == (ToolCall("c", "f", "{}"),)
+
+
+def test_a_function_that_is_not_an_object_flags_its_call() -> None:
+    raw = sse(chunk({"tool_calls": [{"index": 0, "id": "c", "function": "create_refund"}]}))
+    _, response = assemble(raw)
+    (flagged,) = response.tool_calls
+    assert flagged.id == "c"
+    assert flagged.problem is not None
+    assert "not an object" in flagged.problem
+
+
 def test_malformed_chunks_are_skipped_and_counted() -> None:
     raw = sse(
         chunk({"content": "one "}),

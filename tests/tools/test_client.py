@@ -12,7 +12,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
-from stripe_nb_agent.tools import ToolClient, openai_tools
+from stripe_nb_agent.tools import ToolClient, ToolMenu, ToolResult
 from tests.tools.helpers import MethodCounter, shop_server
 
 pytestmark = pytest.mark.anyio
@@ -91,7 +91,7 @@ async def test_a_session_opened_in_one_task_is_used_and_closed_from_others() -> 
             tg.start_soon(client.aclose)
 
 
-async def test_calls_use_sanitised_or_original_names() -> None:
+async def test_a_menu_offers_sanitised_names_and_dispatches_them_to_the_mcp_tool() -> None:
     server: MCPServer[Any] = MCPServer("dots")
 
     @server.tool(name="billing.list-invoices")
@@ -99,15 +99,18 @@ async def test_calls_use_sanitised_or_original_names() -> None:
         return ["in_1"]
 
     async with ToolClient.for_server(server) as client:
-        tools = await client.openai_tools()
-        assert tools[0]["function"]["name"] == "billing_list-invoices"
+        menu = await client.menu()
+        assert menu.tools[0]["function"]["name"] == "billing_list-invoices"
+        spec = menu.dispatch("billing_list-invoices")
+        assert not isinstance(spec, ToolResult)
         with anyio.fail_after(10):
-            by_openai = await client.call_tool("billing_list-invoices", "")
-            by_mcp = await client.call_tool("billing.list-invoices", {})
-    assert by_openai.ok
-    assert by_openai.data == ["in_1"]
-    assert by_openai.tool == "billing.list-invoices"
-    assert by_mcp.data == ["in_1"]
+            result = await client.call_tool(spec.name, "")
+            by_sanitised_name = await client.call_tool("billing_list-invoices", {})
+    assert result.ok
+    assert result.data == ["in_1"]
+    assert result.tool == "billing.list-invoices"
+    # The client itself takes MCP names only: the menu is the one way back from a model's name.
+    assert by_sanitised_name.error_kind == "unknown_tool"
 
 
 async def test_per_call_problems_are_results_that_never_reach_the_server() -> None:
@@ -130,9 +133,9 @@ async def test_read_only_policy_refuses_writes_and_hides_them() -> None:
     counter = MethodCounter()
     async with ToolClient.for_server(shop_server(counter), policy="read-only") as client:
         with anyio.fail_after(10):
-            offered = [t["function"]["name"] for t in await client.openai_tools()]
+            offered = (await client.menu()).names
             refused = await client.call_tool("create_customer", {"name": "x"})
-    assert offered == ["list_customers"]
+    assert offered == ("list_customers",)
     assert (refused.error_kind, refused.sent) == ("policy", False)
     assert counter.counts["tools/call"] == 0
 
@@ -157,7 +160,7 @@ async def test_a_slow_tool_times_out_as_a_result_and_the_session_survives() -> N
             fast = await client.call_tool("get_ping", {})
         release.set()
     assert (slow.ok, slow.error_kind, slow.sent) == (False, "timeout", True)
-    assert "did not answer within 0.2 s" in (slow.error or "")
+    assert "no answer within 0.2 s" in (slow.error or "")
     assert fast.ok
     assert fast.data == "pong"
     assert client.sessions_opened == 1
@@ -270,9 +273,31 @@ async def test_the_stripe_sandbox_server_works_end_to_end() -> None:
             created = await client.call_tool("create_customer", {"name": "Jenny Rosen", "email": "j@x.com"})
             listed = await client.call_tool("list_customers", {"limit": 100})
     assert len(specs) >= 22
-    tools = openai_tools(specs)
+    tools = ToolMenu.build(specs, "auto").tools
     assert len({t["function"]["name"] for t in tools}) == len(specs)
     assert created.ok, created.error
     assert created.data["id"].startswith("cus_")
     assert listed.ok
     assert created.data["id"] in [c["id"] for c in listed.data]
+
+
+async def test_annotations_decide_only_for_a_server_marked_trusted() -> None:
+    server: MCPServer[Any] = MCPServer("hints")
+
+    @server.tool(annotations=types.ToolAnnotations(readOnlyHint=True))
+    def echo(text: str) -> str:
+        """Say it back."""
+        return text
+
+    @server.tool(annotations=types.ToolAnnotations(readOnlyHint=True))
+    def create_payout(amount: int) -> dict[str, Any]:
+        """A write that claims to be read-only."""
+        return {"id": "po_1", "amount": amount}
+
+    with anyio.fail_after(10):
+        async with ToolClient.for_server(server) as untrusted:
+            kinds = {s.name: s.kind for s in await untrusted.list_tools()}
+        async with ToolClient.for_server(server, trusted=True) as trusted:
+            trusted_kinds = {s.name: s.kind for s in await trusted.list_tools()}
+    assert kinds == {"echo": "write", "create_payout": "write"}
+    assert trusted_kinds == {"echo": "read", "create_payout": "read"}

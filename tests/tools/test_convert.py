@@ -14,10 +14,10 @@ from stripe_nb_agent.tools.classify import classify
 from stripe_nb_agent.tools.convert import (
     ToolNames,
     openai_tool,
-    openai_tools,
     sanitize_name,
     to_openai_parameters,
 )
+from stripe_nb_agent.tools.policy import ToolMenu
 from stripe_nb_agent.tools.types import ToolSpec
 from tests.tools.helpers import reference_tools
 
@@ -59,7 +59,7 @@ def test_every_reference_tool_keeps_its_whole_schema(tool: dict[str, Any]) -> No
 
 
 def test_reference_tools_without_descriptions_get_a_fallback_naming_the_class() -> None:
-    tools = openai_tools([_spec(t) for t in REFERENCE])
+    tools = ToolMenu.build([_spec(t) for t in REFERENCE], "auto").tools
     by_name = {t["function"]["name"]: t["function"]["description"] for t in tools}
     assert by_name["create_customer"] == "Stripe tool create_customer (write)"
     assert by_name["list_customers"] == "Stripe tool list_customers (read)"
@@ -217,9 +217,7 @@ def test_names_are_sanitised_to_the_openai_pattern_and_map_back() -> None:
     names = ToolNames.build(["stripe.create customer", "stripe/create_customer", "ok_name", "x" * 80])
     for mcp_name, openai_name in names.to_openai.items():
         assert OPENAI_NAME.match(openai_name), openai_name
-        assert names.resolve(openai_name) == mcp_name
-        assert names.resolve(mcp_name) == mcp_name
+        assert names.to_mcp[openai_name] == mcp_name
     assert names.to_openai["ok_name"] == "ok_name"
     assert len(set(names.to_openai.values())) == 4
-    assert names.resolve("nothing") is None
     assert sanitize_name("é") == "tool"

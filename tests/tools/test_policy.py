@@ -7,16 +7,62 @@ import pytest
 from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.tools.policy import (
+    ToolMenu,
     check_policy,
     default_policy,
     needs_approval,
     offered_tools,
     policy_refusal,
+    verdict,
 )
-from stripe_nb_agent.tools.types import ToolSpec
+from stripe_nb_agent.tools.types import ToolResult, ToolSpec
 
 READ = ToolSpec("list_customers", "List.", {"type": "object"}, "read")
 WRITE = ToolSpec("create_refund", "Refund.", {"type": "object"}, "write")
+DOTTED = ToolSpec("billing.create-refund", "Refund.", {"type": "object"}, "write")
+
+
+@pytest.mark.parametrize(
+    ("policy", "read", "write"),
+    [("auto", "run", "run"), ("confirm", "run", "approve"), ("read-only", "run", "refuse")],
+)
+def test_one_verdict_per_policy_and_kind(policy: str, read: str, write: str) -> None:
+    assert verdict(READ, policy) == read  # type: ignore[arg-type]
+    assert verdict(WRITE, policy) == write  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("policy", ["auto", "confirm", "read-only"])
+def test_a_menu_dispatches_only_names_it_offered(policy: str) -> None:
+    menu = ToolMenu.build([READ, WRITE, DOTTED], policy)  # type: ignore[arg-type]
+    offered = [t["function"]["name"] for t in menu.tools]
+    assert offered == list(menu.names)
+    assert menu.dispatch("list_customers") is READ
+    # The MCP spelling of a sanitised name was never offered: refused, whatever the policy.
+    refused = menu.dispatch("billing.create-refund")
+    assert isinstance(refused, ToolResult)
+    assert (refused.error_kind, refused.sent) == ("unknown_tool", False)
+    invented = menu.dispatch("refund_all")
+    assert isinstance(invented, ToolResult)
+    assert invented.error_kind == "unknown_tool"
+    if policy == "read-only":
+        assert offered == ["list_customers"]
+        for hidden in ("create_refund", "billing_create-refund"):
+            refusal = menu.dispatch(hidden)
+            assert isinstance(refusal, ToolResult)
+            assert (refusal.error_kind, refusal.sent) == ("policy", False)
+    else:
+        assert offered == ["list_customers", "create_refund", "billing_create-refund"]
+        assert menu.dispatch("billing_create-refund") is DOTTED
+        assert menu.verdict(DOTTED) == ("approve" if policy == "confirm" else "run")
+
+
+def test_sanitised_names_do_not_depend_on_what_the_policy_hides() -> None:
+    a = ToolSpec("a.b", "", {}, "write")
+    b = ToolSpec("a/b", "", {}, "read")
+    auto = ToolMenu.build([a, b], "auto")
+    read_only = ToolMenu.build([a, b], "read-only")
+    assert auto.dispatch("a_b_2") is b
+    assert read_only.dispatch("a_b_2") is b
 
 
 def test_confirm_needs_approval_for_writes_only() -> None:

@@ -103,6 +103,7 @@ def test_approve_button_runs_the_held_write(chat: ChatWidget, agent: Agent) -> N
     card = next(iter(chat._reply.cards.values()))  # type: ignore[union-attr]
     assert card.buttons in card.children
     assert "waiting for approval" in card.line.value
+    assert "Create customer &#x27;Grace Hopper&#x27;" in card.line.value
     card.approve_button.click()
     result = chat.wait(30)
     assert result is not None

@@ -35,16 +35,23 @@ def _customers(agent: Agent) -> list[dict[str, Any]]:
 
 def test_interpolation_replaces_known_names_and_keeps_everything_else() -> None:
     ns = {"customer": "cus_123", "limit": 3, "obj": pd.Series([1], name="s")}
-    text = 'for {customer} take {limit} {missing} {"a": 1} {{literal}} {obj.name} {obj.nope} { x } {'
-    assert interpolate(text, ns) == 'for cus_123 take 3 {missing} {"a": 1} {literal} s {obj.nope} { x } {'
+    text = 'for {customer} take {limit} {"a": 1} {{literal}} {obj.name} { x } {'
+    assert interpolate(text, ns) == 'for cus_123 take 3 {"a": 1} {literal} s { x } {'
 
 
-def test_interpolation_never_raises_on_values_whose_str_fails() -> None:
+@pytest.mark.parametrize("text", ["refund {amount} of it", "{obj.nope}", "{b}"])
+def test_a_placeholder_that_names_no_value_is_an_error_naming_it(text: str) -> None:
     class Broken:
         def __str__(self) -> str:
             raise RuntimeError("no")
 
-    assert interpolate("{b}", {"b": Broken()}) == "{b}"
+    with pytest.raises(UsageError) as caught:
+        interpolate(text, {"obj": pd.Series([1], name="s"), "b": Broken()})
+    message = caught.value.message
+    assert text[text.index("{") : text.index("}") + 1] in message
+    assert "nothing was sent" in message
+    assert "{{" in message  # how to write literal braces
+    assert "--no-interpolate" in message
 
 
 def test_cell_options_parse_every_flag() -> None:
@@ -166,6 +173,32 @@ def test_interpolation_reaches_the_model_and_no_interpolate_keeps_braces(
     assert agent.conversation().turns[-1].prompt == "list my last {n} customers"
 
 
+def test_an_unresolved_placeholder_sends_nothing_and_writes_nothing(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    payments = agent.sandbox_store.list_payment_intents(limit=100)["data"]
+    refunded = [p.get("amount_refunded") for p in payments]
+    shell.user_ns.pop("amount", None)
+    with capture_output() as captured:
+        out = cell(shell, "", "refund {amount} of the last payment")
+    assert out is None
+    assert "{amount}" in captured.stderr
+    assert "Traceback" not in captured.stderr + captured.stdout
+    assert agent.conversation().turns == []
+    after = agent.sandbox_store.list_payment_intents(limit=100)["data"]
+    assert [p.get("amount_refunded") for p in after] == refunded
+
+
+def test_the_options_line_is_never_evaluated_by_ipython(shell: InteractiveShell, agent: Agent) -> None:
+    shell.user_ns["side_effects"] = []
+    with capture_output():
+        cell(shell, "--no-tools --conversation {side_effects.append(1)}", "hello")
+        run(shell, "%stripe_agent history --conversation {side_effects.append(2)}")
+        run(shell, "%stripe_agent history --conversation $side_effects")
+    assert shell.user_ns["side_effects"] == []
+    assert "{side_effects.append(1)}" in agent.conversations
+
+
 def test_conversation_new_and_model_options(shell: InteractiveShell, agent: Agent) -> None:
     cell(shell, "--no-tools --conversation side", "hello")
     cell(shell, "--no-tools --conversation side --model sandbox-brief", "hello again")
@@ -219,6 +252,11 @@ def test_confirm_holds_the_write_then_approve_continues_the_same_turn(
     assert cell(shell, "--policy confirm", WRITE) is None
     held = published.final[-1].data["text/plain"]
     assert "1 write call waiting for your approval" in held
+    # What will happen, in words, comes before the exact call.
+    preview = "Create customer 'Grace Hopper'"
+    assert preview in held
+    assert held.index(preview) < held.index('{"name":"Grace Hopper"')
+    assert "Create customer &#x27;Grace Hopper&#x27;" in published.final[-1].data["text/html"]
     assert "%stripe_agent approve 1" in held
     assert "%stripe_agent decline all" in held
     assert agent.held is not None
