@@ -11,7 +11,8 @@ model) behind DAT1's wire format, and a Stripe sandbox behind a real MCP server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.agent.conversation import Conversation
@@ -58,6 +59,7 @@ __all__ = [
     "semantic_search",
     "status",
     "stop_local_servers",
+    "tool",
     "unload_ipython_extension",
 ]
 
@@ -89,6 +91,26 @@ def chat(**options: Any) -> ChatWidget:
     from stripe_nb_agent.ui.chat import ChatWidget
 
     return ChatWidget(**options)
+
+
+def tool(
+    fn: Callable[..., Any] | None = None, *, kind: Literal["read", "write"] = "write", name: str | None = None
+) -> Any:
+    """Offer a Python function to the kernel's shared agent (the magic's and ``chat()``'s) as a tool.
+
+        @stripe_nb_agent.tool(kind="read")
+        def refunds_per_week(weeks: int = 4) -> pd.DataFrame:
+            "Refunded amount per ISO week, newest first."
+
+    ``kind`` defaults to ``"write"`` (fail-safe: such a tool waits for approval under ``confirm``).
+    The function is returned unchanged; see :meth:`Agent.add_tool`.
+    """
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        get_agent().add_tool(function, kind=kind, name=name)
+        return function
+
+    return register(fn) if fn is not None else register
 
 
 def status() -> Status:

@@ -30,6 +30,7 @@ __all__ = [
     "ServiceStatus",
     "Settings",
     "Status",
+    "ToolServerStatus",
     "key_hint",
     "redact",
     "register_secret",
@@ -154,31 +155,68 @@ class ServiceStatus:
 
 
 @dataclass(frozen=True)
+class ToolServerStatus:
+    """One tool server an agent has connected. ``tools`` is None until it was first listed."""
+
+    name: str
+    transport: str
+    endpoint: str
+    tools: int | None
+    trusted: bool
+    state: str
+
+
+_SERVICE_HEAD = ("service", "mode", "endpoint", "key", "note")
+_SERVER_HEAD = ("tool server", "transport", "endpoint", "tools", "trusted", "state")
+
+
+def _text_table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def _html_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    from html import escape
+
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
 class Status:
-    """Per-service status, printable anywhere (plain text and HTML)."""
+    """Per-service status and the connected tool servers, printable anywhere (plain text and HTML)."""
 
     services: tuple[ServiceStatus, ...]
+    tools: tuple[ToolServerStatus, ...] = ()
+
+    def _service_rows(self, *, upper: bool = False) -> list[tuple[str, ...]]:
+        return [
+            (s.service, s.mode.upper() if upper else s.mode, s.endpoint, s.key, redact(s.note))
+            for s in self.services
+        ]
+
+    def _server_rows(self) -> list[tuple[str, ...]]:
+        return [
+            (t.name, t.transport, redact(t.endpoint), "–" if t.tools is None else str(t.tools),
+             "yes" if t.trusted else "no", redact(t.state))
+            for t in self.tools
+        ]  # fmt: skip
 
     def __str__(self) -> str:
-        rows = [("service", "mode", "endpoint", "key", "note")]
-        rows += [(s.service, s.mode, s.endpoint, s.key, s.note) for s in self.services]
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+        text = _text_table([_SERVICE_HEAD, *self._service_rows()])
+        if self.tools:
+            text += "\n\n" + _text_table([_SERVER_HEAD, *self._server_rows()])
+        return text
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
-        from html import escape
-
-        head = "".join(f"<th>{h}</th>" for h in ("service", "mode", "endpoint", "key", "note"))
-        body = "".join(
-            "<tr>"
-            + "".join(f"<td>{escape(v)}</td>" for v in (s.service, s.mode.upper(), s.endpoint, s.key, s.note))
-            + "</tr>"
-            for s in self.services
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        html = _html_table(_SERVICE_HEAD, self._service_rows(upper=True))
+        if self.tools:
+            html += _html_table(_SERVER_HEAD, self._server_rows())
+        return html
 
 
 @dataclass(frozen=True)

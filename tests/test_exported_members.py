@@ -33,6 +33,7 @@ EXPECTED = {
     "semantic_search",
     "status",
     "stop_local_servers",
+    "tool",
     "unload_ipython_extension",
 }
 

@@ -18,16 +18,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent._loop import BackgroundLoop, get_loop
 from stripe_nb_agent.agent.conversation import DEFAULT_SYSTEM_PROMPT, Conversation
 from stripe_nb_agent.agent.events import AgentEvent, Approval, TurnResult
 from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
-from stripe_nb_agent.config import Settings, Status, resolve_settings
+from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
-from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolSpec
+from stripe_nb_agent.tools.hub import ServerRow, ToolHub
+from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolKind, ToolSpec
+
+if TYPE_CHECKING:
+    from stripe_nb_agent.tools.functions import FunctionTools
 
 __all__ = ["Agent", "RunningTurn"]
 
@@ -113,7 +117,7 @@ class Agent:
         *,
         model: str | None = None,
         policy: Policy | None = None,
-        tools: ToolClientProtocol | None = None,
+        tools: ToolClientProtocol | Sequence[ToolClientProtocol] | None = None,
         registry: ModelRegistry | None = None,
         sandbox_profile: str = "classic",
         sandbox_db: str | None = None,
@@ -126,7 +130,13 @@ class Agent:
         self._loop = loop
         self._lock = threading.Lock()
         self._clients: dict[str, ChatModel] = {}
-        self._tools = tools
+        # Every tool server the turns can call, as one catalogue. With no tools= the first member,
+        # "stripe", is made from the settings on first use (live Stripe or the sandbox).
+        self._hub = ToolHub()
+        self._stripe_from_settings = tools is None
+        for client in [tools] if isinstance(tools, ToolClientProtocol) else list(tools or ()):
+            self._hub.add(client)
+        self._functions: FunctionTools | None = None
         self._sandbox_profile = sandbox_profile
         self._sandbox_db = sandbox_db if sandbox_db is not None else self.settings.sandbox_db
         self._sandbox_store: Any = None
@@ -178,11 +188,12 @@ class Agent:
         self._tool_client()
         return self._sandbox_store
 
-    def _tool_client(self) -> ToolClientProtocol:
+    def _tool_client(self) -> ToolHub:
         with self._lock:
-            if self._tools is None:
-                self._tools = self._build_tool_client()
-            return self._tools
+            if self._stripe_from_settings:
+                self._stripe_from_settings = False
+                self._hub.add(self._build_tool_client(), name="stripe")
+            return self._hub
 
     def _build_tool_client(self) -> ToolClientProtocol:
         from stripe_nb_agent.tools.client import ToolClient
@@ -197,6 +208,85 @@ class Agent:
         # Each turn enforces its own policy (it may differ per request), so the client runs what
         # the turn lets through.
         return ToolClient.for_settings(self.settings, sandbox_server_factory=sandbox_server, policy="auto")
+
+    # --- more tool servers, and Python functions as tools -------------------------------------
+
+    def connect(
+        self,
+        server: str | ToolClientProtocol,
+        *,
+        name: str | None = None,
+        trusted: bool = False,
+        key: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> str:
+        """Add a tool server beside Stripe's; returns the name its tools are listed under.
+
+        ``server``: an MCP URL (``https://...``, Streamable HTTP; ``key`` is sent as a bearer
+        token), a command line (run over stdio; ``env`` adds to its environment), or a tool
+        client. ``trusted=True`` lets the server's annotations decide which tools are reads.
+        The server is listed once now, so a wrong URL or command fails here, not mid-turn.
+        """
+        import shlex
+
+        from stripe_nb_agent.config import Secret
+        from stripe_nb_agent.tools.client import ToolClient
+
+        client: ToolClientProtocol
+        if isinstance(server, str):
+            if server.startswith(("http://", "https://")):
+                client = ToolClient.for_url(server, key=Secret(key) if key else None, trusted=trusted,
+                                            label=name or "MCP")  # fmt: skip
+            else:
+                words = shlex.split(server)
+                if not words:
+                    raise UsageError("connect() needs an MCP URL or a command to run.")
+                child_env: dict[str, Secret | str] = dict(env or {})
+                secret = Secret(key) if key else None
+                client = ToolClient.for_command(
+                    words[0], words[1:], env=child_env, key=secret, trusted=trusted, label=name or words[0]
+                )
+        else:
+            client = server
+        self._tool_client()
+        chosen = self._hub.add(client, name=name)
+        try:
+            self.loop.run(_list_tools(client, True))
+        except BaseException:
+            self._hub.remove(chosen)
+            self.loop.run(_close_all([client.aclose] if hasattr(client, "aclose") else []))
+            raise
+        return chosen
+
+    def disconnect(self, name: str) -> None:
+        """Remove a tool server (and close its session); its tools are no longer offered."""
+        client = self._tool_client().remove(name)
+        if self._functions is not None and client is self._functions.client:
+            self._functions = None
+        if hasattr(client, "aclose"):
+            self.loop.run(_close_all([client.aclose]))
+
+    def add_tool(self, fn: Callable[..., Any], *, kind: ToolKind = "write", name: str | None = None) -> str:
+        """Offer a Python function (sync or async) to the model as a tool; returns its name.
+
+        Name, description and input schema come from the function (its name, docstring and type
+        hints). ``kind`` says whether it changes anything: ``"write"`` by default, so it waits for
+        approval under ``confirm`` unless you declare it a ``"read"``.
+        """
+        with self._lock:
+            functions = self._functions
+        if functions is None:
+            from stripe_nb_agent.tools.functions import FunctionTools
+
+            functions = FunctionTools()
+            self._tool_client()
+            self._hub.add(functions.client, name="python")
+            self._functions = functions
+        return functions.add(fn, kind=kind, name=name)
+
+    def servers(self) -> list[ServerRow]:
+        """Each connected tool server: transport, endpoint, tool count, trusted, state."""
+        return self._tool_client().rows()
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -234,9 +324,19 @@ class Agent:
         return self.registry.table(self.settings)
 
     def status(self) -> Status:
-        return self.settings.status()
+        """The model and Stripe services, then every connected tool server (nothing is contacted)."""
+        services = self.settings.status().services
+        if not self._stripe_from_settings and "stripe" not in self._hub.members:
+            # tools= replaced the settings' Stripe client: the server rows say what is connected.
+            services = tuple(s for s in services if not s.service.startswith("Stripe"))
+        rows = tuple(
+            ToolServerStatus(r.name, r.transport, r.endpoint, r.tools, r.trusted, r.state)
+            for r in self._hub.rows()
+        )
+        return Status(services, rows)
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
+        """Every tool of every connected server (``spec.server`` names which)."""
         client = self._tool_client()
         return list(self.loop.run(_list_tools(client, refresh)))
 
@@ -280,10 +380,8 @@ class Agent:
     def close(self) -> None:
         """Close model and tool clients (the sandbox servers stay up for the process)."""
         clients, self._clients = list(self._clients.values()), {}
-        tools, self._tools = self._tools, None
         closers: list[Callable[[], Any]] = [c.aclose for c in clients if hasattr(c, "aclose")]
-        if tools is not None and hasattr(tools, "aclose"):
-            closers.append(tools.aclose)
+        closers.append(self._hub.aclose)
         if closers:
             self.loop.run(_close_all(closers))
 

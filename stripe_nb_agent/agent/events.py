@@ -19,6 +19,7 @@ __all__ = [
     "TextDelta",
     "ToolCallAwaitingApproval",
     "ToolCallFinished",
+    "ToolCallProgress",
     "ToolCallRecord",
     "ToolCallStarted",
     "TurnFinished",
@@ -107,6 +108,17 @@ class ToolCallAwaitingApproval:
 
 
 @dataclass(frozen=True)
+class ToolCallProgress:
+    """A running tool reported progress (``total`` None when it doesn't know the end)."""
+
+    call_id: str
+    name: str
+    progress: float
+    total: float | None
+    message: str | None
+
+
+@dataclass(frozen=True)
 class ToolCallFinished:
     call_id: str
     name: str
@@ -172,6 +184,7 @@ AgentEvent = (
     | ReasoningDelta
     | ToolCallStarted
     | ToolCallAwaitingApproval
+    | ToolCallProgress
     | ToolCallFinished
     | RoundFinished
     | Notice

@@ -30,6 +30,7 @@ from stripe_nb_agent.agent.events import (
     StopReason,
     ToolCallAwaitingApproval,
     ToolCallFinished,
+    ToolCallProgress,
     ToolCallRecord,
     ToolCallStarted,
     TurnFinished,
@@ -421,8 +422,12 @@ class Turn:
     async def _call(self, item: _Call, spec: ToolSpec) -> ToolResult:
         assert self._tools is not None
         started = self._clock()
+
+        def progress(value: float, total: float | None, message: str | None) -> None:
+            self._emit(ToolCallProgress(item.call.id, spec.name, value, total, message))
+
         try:
-            return await self._tools.call_tool(spec.name, item.arguments)
+            return await self._tools.call_tool(spec.name, item.arguments, on_progress=progress)
         except StripeNbAgentError as exc:
             reason = exc.message
         except Exception as exc:  # the tool client's own bug must not kill the turn either

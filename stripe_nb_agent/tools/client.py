@@ -47,7 +47,7 @@ from stripe_nb_agent.tools.targets import (
     Target,
     describe,
 )
-from stripe_nb_agent.tools.types import Policy, ToolResult, ToolSpec
+from stripe_nb_agent.tools.types import Policy, ProgressCallback, ToolResult, ToolSpec
 from stripe_nb_agent.tools.validate import parse_arguments, schema_violations, unknown_tool_message
 
 __all__ = ["DEFAULT_CALL_TIMEOUT_S", "DEFAULT_MAX_PAGES", "ToolClient"]
@@ -318,6 +318,28 @@ class ToolClient:
         """Why the tool list may be stale or incomplete, for the surfaces to show; None when fine."""
         return self._catalog.warning or self._page_warning
 
+    def invalidate(self) -> None:
+        """Refetch the tool list on next use (tools were added or changed on the server)."""
+        self._catalog.invalidate()
+
+    @property
+    def tool_count(self) -> int | None:
+        """How many tools the last listing had; None before the first listing (nothing is fetched)."""
+        cached = self._catalog.cached
+        return None if cached is None else len(cached)
+
+    @property
+    def transport(self) -> str:
+        """``Streamable HTTP``, ``stdio`` or ``in-process``, for status tables."""
+        if isinstance(self.target, HttpTarget):
+            return "Streamable HTTP"
+        return "stdio" if isinstance(self.target, StdioTarget) else "in-process"
+
+    @property
+    def endpoint(self) -> str:
+        """Where this client connects (a URL, a command, a server name), never a key."""
+        return describe(self.target)
+
     async def catalog_rows(self) -> list[CatalogRow]:
         """One row per tool: name, kind (read/write), parameters, required, description."""
         return catalog_rows(await self.list_tools())
@@ -329,7 +351,13 @@ class ToolClient:
 
     # -- calls --------------------------------------------------------------------------------
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any] | str | None = None) -> ToolResult:
+    async def call_tool(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | str | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> ToolResult:
         """Validate and run one call of the tool named ``name`` (its MCP name). Never raises for
         per-call problems: they are results.
 
@@ -358,14 +386,23 @@ class ToolClient:
                 "Fix these and call it again.",
                 kind=spec.kind,
             )
-        return await self._send(spec, args)
+        return await self._send(spec, args, on_progress)
 
-    async def _send(self, spec: ToolSpec, args: dict[str, Any]) -> ToolResult:
+    async def _send(
+        self, spec: ToolSpec, args: dict[str, Any], on_progress: ProgressCallback | None = None
+    ) -> ToolResult:
         started = time.perf_counter()
         write = spec.kind == "write"
 
+        async def report(progress: float, total: float | None, message: str | None) -> None:
+            if on_progress is not None:
+                on_progress(progress, total, message)
+
         async def call(client: Client) -> types.CallToolResult:
-            return await client.call_tool(spec.name, args)
+            # A progress callback makes the SDK send a progress token, so long tools can report.
+            return await client.call_tool(
+                spec.name, args, progress_callback=report if on_progress is not None else None
+            )
 
         def lost(why: str, read_advice: str, error_kind: str, *, sent: bool = True) -> ToolResult:
             # A write that may have reached the server is never "failed": its outcome is unknown.

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import mcp_types as types
 
-from stripe_nb_agent.tools.types import ToolKind, ToolResult
+from stripe_nb_agent.tools.types import Attachment, ToolKind, ToolResult
 
 __all__ = ["failure", "mentioned_ids", "outcome_unknown", "parse_call_result", "parse_text", "unwrap"]
 
@@ -44,9 +44,31 @@ def parse_text(text: str) -> Any:
         return text
 
 
-def _text_of(content: Sequence[Any]) -> tuple[str, list[str]]:
+def _decoded_size(b64: str) -> int:
+    """Bytes a base64 payload decodes to, without decoding it."""
+    text = b64.strip()
+    return max(len(text) * 3 // 4 - text[-2:].count("="), 0) if text else 0
+
+
+def _attachment(block: Any) -> Attachment | None:
+    """The non-text blocks every MCP server may send, kept for the surfaces to show."""
+    if isinstance(block, types.ImageContent | types.AudioContent):
+        kind: Literal["image", "audio"] = "image" if isinstance(block, types.ImageContent) else "audio"
+        return Attachment(kind, block.mime_type, data=block.data, size=_decoded_size(block.data))
+    if isinstance(block, types.ResourceLink):
+        return Attachment("resource_link", block.mime_type, str(block.uri), block.title or block.name,
+                          size=block.size)  # fmt: skip
+    if isinstance(block, types.EmbeddedResource) and isinstance(block.resource, types.BlobResourceContents):
+        blob = block.resource
+        return Attachment(
+            "resource", blob.mime_type, str(blob.uri), data=blob.blob, size=_decoded_size(blob.blob)
+        )
+    return None
+
+
+def _text_of(content: Sequence[Any]) -> tuple[str, list[Attachment]]:
     texts: list[str] = []
-    skipped: list[str] = []
+    attachments: list[Attachment] = []
     for block in content:
         if isinstance(block, types.TextContent):
             texts.append(block.text)
@@ -54,10 +76,9 @@ def _text_of(content: Sequence[Any]) -> tuple[str, list[str]]:
             block.resource, types.TextResourceContents
         ):
             texts.append(block.resource.text)
-        else:
-            # Images, audio, links, blobs: nothing the model or a table can read as data.
-            skipped.append(str(getattr(block, "type", type(block).__name__)))
-    return "\n".join(texts), skipped
+        elif (attachment := _attachment(block)) is not None:
+            attachments.append(attachment)
+    return "\n".join(texts), attachments
 
 
 def _stripe_error_message(data: Any) -> str | None:
@@ -72,15 +93,13 @@ def parse_call_result(
     tool: str, result: types.CallToolResult, *, latency_s: float = 0.0, kind: ToolKind = "read"
 ) -> ToolResult:
     """Fold one MCP call result into ok/error, parsed data, the raw text and the latency."""
-    text, skipped = _text_of(result.content)
+    text, attachments = _text_of(result.content)
     if result.structured_content is not None:
         data: Any = unwrap(result.structured_content)
     elif text:
         data = unwrap(parse_text(text))
     else:
         data = None
-    if not text and skipped:
-        text = f"(the tool answered only non-text content: {', '.join(skipped)})"
     if not text and data is not None:
         text = json.dumps(data, ensure_ascii=False, default=str)
 
@@ -101,6 +120,7 @@ def parse_call_result(
         kind=kind,
         sent=True,
         error_kind=None if error is None else "server",
+        attachments=tuple(attachments),
     )
 
 

@@ -73,6 +73,8 @@ STYLE: Final = """
   color: var(--jp-warn-color1, #f57c00);
 }
 .snba-tool-preview { color: var(--jp-ui-font-color1, #1f1f1f); font-weight: 600; }
+.snba-tool-progress { color: var(--jp-ui-font-color2, #616161); }
+.snba-image { max-width: 100%; max-height: 24em; margin: 0.25em 0; }
 .snba-tool-name { color: var(--jp-ui-font-color1, #1f1f1f); font-weight: 600; }
 .snba-tool-args { color: var(--jp-ui-font-color3, #9e9e9e); }
 .snba-metrics {

@@ -27,6 +27,7 @@ from stripe_nb_agent.tables import result_table
 from stripe_nb_agent.tools.types import POLICIES, Policy
 from stripe_nb_agent.ui.render import (
     STYLE_HTML,
+    attachments_html,
     escape,
     frame_html,
     json_html,
@@ -75,6 +76,7 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             view.latency_s,
             result.error if result is not None and not result.ok else None,
             view.arguments,
+            view.progress,
         )
         if view.preview:
             # What a held write does, in words, above the exact call.
@@ -83,6 +85,8 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             frame = result_table(result)
             body = frame_html(frame) if frame is not None else json_html(result.data)
             html += f'<details class="snba"><summary>result</summary>{body}</details>'
+        if result is not None:
+            html += attachments_html(result.attachments)
         held = view.status == "awaiting_approval" and view.approval is not None
         children = (self.line, self.buttons) if held else (self.line,)
         self.line.value = html

@@ -89,6 +89,7 @@ def live_bundle(state: ReplyState, *, show_reasoning: bool = False) -> dict[str,
             c.status,
             c.latency_s,
             c.result.error if c.result is not None and not c.result.ok else None,
+            c.progress,
         )
         for c in calls
     ]
@@ -113,6 +114,7 @@ def live_bundle(state: ReplyState, *, show_reasoning: bool = False) -> dict[str,
             c.latency_s,
             c.result.error if c.result is not None and not c.result.ok else None,
             c.arguments,
+            c.progress,
         )
         for c in calls
     ]

@@ -17,6 +17,7 @@ as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -233,6 +234,7 @@ class StripeAgentMagics(Magics):
         return pd.DataFrame(
             [
                 {
+                    "server": s.server,
                     "tool": s.name,
                     "kind": s.kind,
                     "parameters": ", ".join(s.parameters),
@@ -299,6 +301,37 @@ class StripeAgentMagics(Magics):
         print(f"Wrote {len(convo.turns)} turn{'s' if len(convo.turns) != 1 else ''} to {target}.")
         return None
 
+    def _cmd_connect(self, rest: list[str]) -> Any:
+        p = Parser("%stripe_agent connect")
+        p.add_argument("server")
+        p.add_argument("--name")
+        p.add_argument("--trusted", action="store_true")
+        p.add_argument("--key-env")
+        try:
+            ns = p.parse_args(rest)
+        except argparse.ArgumentError as exc:
+            raise UsageError(f"{exc}. Usage: {_CONNECT_USAGE}") from None
+        key = None
+        if ns.key_env:
+            # The key never sits in the notebook: only the variable's name does.
+            key = os.environ.get(ns.key_env)
+            if not key:
+                raise UsageError(
+                    f"The environment variable {ns.key_env} is not set: set it, then connect again."
+                )
+        name = self.agent.connect(ns.server, name=ns.name, trusted=ns.trusted, key=key)
+        count = sum(1 for s in self.agent.tools() if s.server == name)
+        trust = "trusted" if ns.trusted else "untrusted"
+        print(f"Connected {name!r}: {count} tool{'s' if count != 1 else ''} ({trust}).")
+        return None
+
+    def _cmd_disconnect(self, rest: list[str]) -> Any:
+        if len(rest) != 1:
+            raise UsageError("Usage: %stripe_agent disconnect NAME (the names are in %stripe_agent status).")
+        self.agent.disconnect(rest[0])
+        print(f"Disconnected {rest[0]!r}; its tools are no longer offered.")
+        return None
+
     def _cmd_approve(self, rest: list[str]) -> Any:
         return self._decide("approve", rest)
 
@@ -330,6 +363,7 @@ class StripeAgentMagics(Magics):
         return self._follow(held)
 
 
+_CONNECT_USAGE = '%stripe_agent connect URL|"COMMAND ARGS" [--name NAME] [--trusted] [--key-env VAR]'
 _METRIC_COLUMNS = ["turn", "model", "rounds", "tool_calls", "ttft_s", "tokens_per_s", "tool_time_s"]
 _METRIC_COLUMNS += ["total_s", "stop"]
 

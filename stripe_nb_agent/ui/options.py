@@ -25,6 +25,8 @@ SUBCOMMANDS = (
     "approve",
     "decline",
     "export",
+    "connect",
+    "disconnect",
     "help",
 )
 
@@ -55,6 +57,11 @@ HELP = """\
   approve [NUMBER|CALL_ID|all] run held write calls (confirm policy) and continue the turn
   decline [NUMBER|CALL_ID|all] refuse held write calls and continue the turn
   export FILE.md|FILE.json     write the conversation (redacted)
+  connect URL|"COMMAND ..." [--name NAME] [--trusted] [--key-env VAR]
+                               add an MCP server beside Stripe (its tools join the catalogue;
+                               --key-env sends $VAR as a bearer token; --trusted: its
+                               annotations decide which tools are reads)
+  disconnect NAME              remove a connected server (see %stripe_agent status)
   help                         this text"""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Final, Literal
@@ -27,7 +28,7 @@ from markdown_it.token import Token
 from stripe_nb_agent.agent.events import TurnMetrics
 from stripe_nb_agent.config import redact
 from stripe_nb_agent.tables import currency_exponent, format_json
-from stripe_nb_agent.tools.types import ToolResult
+from stripe_nb_agent.tools.types import Attachment, ToolResult
 from stripe_nb_agent.ui._style import STYLE, STYLE_HTML
 
 __all__ = [
@@ -36,12 +37,15 @@ __all__ = [
     "STYLE_HTML",
     "ToolCallStatus",
     "arguments_text",
+    "attachment_line",
+    "attachments_html",
     "escape",
     "format_duration",
     "frame_html",
     "json_html",
     "metrics_html",
     "metrics_text",
+    "progress_text",
     "render_markdown",
     "tool_call_html",
     "tool_call_line_text",
@@ -219,17 +223,28 @@ def tool_status(result: ToolResult | None) -> ToolCallStatus:
     return "declined" if result.error_kind in ("declined", "policy") else "error"
 
 
+def progress_text(progress: float, total: float | None, message: str | None) -> str:
+    """``40%``, ``3/10``, ``12 so far`` (total unknown), then the server's message if any."""
+    if total:
+        share = progress / total
+        figure = f"{progress:g}/{total:g}" if total <= 100 and float(total).is_integer() else f"{share:.0%}"
+    else:
+        figure = f"{progress:g} so far"
+    return f"{figure}: {_one_line(message, 80)}" if message else figure
+
+
 def tool_call_line_text(
     name: str,
     status: ToolCallStatus,
     latency_s: float | None = None,
     error: str | None = None,
+    progress: str = "",
 ) -> str:
     """One plain-text line: ``✓ create_customer 42 ms``, ``✗ create_refund 12 ms: <reason>``,
     ``⚠ create_refund outcome unknown 30.0 s: <what to check>``."""
     name = _one_line(name, 80)
     if status == "running":
-        return f"… calling {name}"
+        return f"… calling {name}" + (f" ({progress})" if progress else "")
     if status == "awaiting_approval":
         return f"⏸ {name}: waiting for approval"
     parts = [_ICONS[status], name]
@@ -249,6 +264,7 @@ def tool_call_html(
     latency_s: float | None = None,
     error: str | None = None,
     arguments: Any = None,
+    progress: str = "",
 ) -> str:
     """The same line as escaped HTML, with the (truncated) arguments when given."""
     parts = [f'<span class="snba-tool-icon">{_ICONS[status]}</span>']
@@ -257,6 +273,8 @@ def tool_call_html(
     parts.append(f'<span class="snba-tool-name">{escape(_one_line(name, 80))}</span>')
     if arguments is not None:
         parts.append(f'<span class="snba-tool-args">{escape(arguments_text(arguments))}</span>')
+    if progress and status == "running":
+        parts.append(f'<span class="snba-tool-progress">{escape(progress)}</span>')
     if status == "awaiting_approval":
         parts.append("waiting for approval")
     if status == "declined":
@@ -269,6 +287,58 @@ def tool_call_html(
     if error:
         line += f'<span class="snba-tool-error-text">: {escape(_one_line(error, _ERROR_CHARS))}</span>'
     return f'<div class="snba snba-tool snba-tool-{status}">{line}</div>'
+
+
+# Images a browser draws without running anything (SVG can carry script: listed, never drawn).
+_IMAGE_TYPES: Final = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+_BASE64: Final = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+MAX_IMAGE_BYTES: Final = 5_000_000
+
+
+def _drawable(attachment: Attachment) -> bool:
+    data = attachment.data
+    return (
+        attachment.type == "image"
+        and attachment.mime_type in _IMAGE_TYPES
+        and data is not None
+        and (attachment.size or 0) <= MAX_IMAGE_BYTES
+        and _BASE64.match(data.replace("\n", "")) is not None
+    )
+
+
+def attachment_line(attachment: Attachment) -> str:
+    """``image (image/png, 1,204 bytes)``, ``link: report <https://…>``: one plain-text line."""
+    if attachment.type == "resource_link":
+        label = f"{attachment.name} " if attachment.name else ""
+        return _one_line(f"link: {label}<{attachment.uri}>", 200)
+    details = ", ".join(
+        p
+        for p in (attachment.mime_type, f"{attachment.size:,} bytes" if attachment.size is not None else "")
+        if p
+    )
+    where = f" {attachment.uri}" if attachment.uri else ""
+    return _one_line(f"{attachment.type} ({details}){where}", 200)
+
+
+def attachments_html(attachments: Sequence[Attachment]) -> str:
+    """Images drawn from their data (data: URIs only, never a remote fetch), links and blobs listed."""
+    if not attachments:
+        return ""
+    parts: list[str] = []
+    for a in attachments:
+        if _drawable(a):
+            parts.append(
+                f'<img class="snba-image" alt="{escape(attachment_line(a))}" '
+                f'src="data:{a.mime_type};base64,{a.data}">'  # validated base64 and type: nothing to escape
+            )
+        elif a.type == "resource_link" and (a.uri or "").lower().startswith(("http://", "https://")):
+            parts.append(
+                f'<div class="snba-link">🔗 <a href="{escape(a.uri)}" rel="noopener noreferrer" '
+                f'target="_blank">{escape(a.name or a.uri)}</a></div>'
+            )
+        else:
+            parts.append(f'<div class="snba-link">{escape(attachment_line(a))}</div>')
+    return f'<div class="snba snba-attachments">{"".join(parts)}</div>'
 
 
 def _metric_pairs(metrics: TurnMetrics) -> list[tuple[str, str]]:

@@ -29,6 +29,8 @@ from stripe_nb_agent.config import redact
 from stripe_nb_agent.tables import result_table
 from stripe_nb_agent.ui.render import (
     STYLE_HTML,
+    attachment_line,
+    attachments_html,
     escape,
     frame_html,
     metrics_html,
@@ -118,15 +120,19 @@ class TurnOutput:
         return _STOPPED.get(self.result.stop_reason, "")
 
     def _tool_lines(self) -> list[str]:
-        return [
-            tool_call_line_text(
-                r.name,
-                tool_status(r.result),
-                r.result.latency_s if r.result is not None and self.metrics else None,
-                r.result.error if r.result is not None and not r.result.ok else None,
+        lines = []
+        for r in self.result.tool_calls:
+            lines.append(
+                tool_call_line_text(
+                    r.name,
+                    tool_status(r.result),
+                    r.result.latency_s if r.result is not None and self.metrics else None,
+                    r.result.error if r.result is not None and not r.result.ok else None,
+                )
             )
-            for r in self.result.tool_calls
-        ]
+            if r.result is not None:
+                lines += [f"  {attachment_line(a)}" for a in r.result.attachments]
+        return lines
 
     def to_text(self) -> str:
         parts: list[str] = []
@@ -188,6 +194,8 @@ class TurnOutput:
             frame = tables.get(id(record))
             if frame is not None and len(frame):
                 parts.append(frame_html(frame))
+            if result is not None:
+                parts.append(attachments_html(result.attachments))
         if self.metrics:
             parts.append(metrics_html(self.result.metrics))
         return "".join(parts)

@@ -20,12 +20,13 @@ from stripe_nb_agent.agent.events import (
     TextDelta,
     ToolCallAwaitingApproval,
     ToolCallFinished,
+    ToolCallProgress,
     ToolCallStarted,
     TurnResult,
     TurnStarted,
 )
 from stripe_nb_agent.tools.types import ToolKind, ToolResult
-from stripe_nb_agent.ui.render import ToolCallStatus, tool_status
+from stripe_nb_agent.ui.render import ToolCallStatus, progress_text, tool_status
 
 __all__ = ["Change", "ReplyState", "ToolCallView"]
 
@@ -46,6 +47,8 @@ class ToolCallView:
     approval: Approval | None = None
     # What a held write will do, in words (kept after the decision, for the record).
     preview: str = ""
+    # The last progress a running tool reported, in words ("3/10: fetching pages").
+    progress: str = ""
 
     @property
     def latency_s(self) -> float | None:
@@ -111,6 +114,12 @@ class ReplyState:
             view = self._call(event.call_id, event.name, event.arguments, event.result.kind)
             view.result = event.result
             view.status = tool_status(event.result)
+            return "structure"
+        if isinstance(event, ToolCallProgress):
+            running = self.calls.get(event.call_id)
+            if running is None or running.result is not None:
+                return "none"  # progress after the end, or for a call never started: nothing to show
+            running.progress = progress_text(event.progress, event.total, event.message)
             return "structure"
         if isinstance(event, Notice):
             self.notices.append(event)

@@ -99,7 +99,9 @@ class MemoryTools:
             for name, (kind, _) in self.tools.items()
         ]
 
-    async def call_tool(self, name: str, arguments: dict[str, Any] | str) -> ToolResult:
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any] | str, *, on_progress: Any = None
+    ) -> ToolResult:
         self.calls.append((name, arguments))
         kind, fn = self.tools[name]
         started = time.monotonic()

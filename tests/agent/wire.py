@@ -53,6 +53,22 @@ class ScriptedWire(httpx2.AsyncBaseTransport):
         script = self.rounds[min(len(self.bodies) - 1, len(self.rounds) - 1)]
         return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=sse(*script))
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The same script as an ASGI app, for a real loopback server (an Agent's own model client)."""
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.bodies.append(json.loads(body))
+        script = self.rounds[min(len(self.bodies) - 1, len(self.rounds) - 1)]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": sse(*script)})
+
     def told(self, round_no: int) -> list[dict[str, Any]]:
         """The messages sent with request ``round_no`` (1-based)."""
         messages: list[dict[str, Any]] = self.bodies[round_no - 1]["messages"]

@@ -82,25 +82,47 @@ def test_several_text_blocks_are_joined() -> None:
     assert result.text == "first\nsecond"
 
 
-def test_images_and_other_content_are_skipped_gracefully() -> None:
+def test_images_links_and_blobs_stay_on_the_result_and_the_model_is_told_of_them() -> None:
     result = parse_call_result(
-        "chart",
+        "report",
         types.CallToolResult(
             content=[
-                types.ImageContent(type="image", data="aGVsbG8=", mime_type="image/png"),
                 types.TextContent(type="text", text='{"total": 5}'),
+                types.ImageContent(type="image", data="aGVsbG8=", mime_type="image/png"),
+                types.ResourceLink(type="resource_link", uri="https://example.com/r/1", name="r1",
+                                   mime_type="text/csv"),
+                types.EmbeddedResource(
+                    type="resource",
+                    resource=types.BlobResourceContents(uri="file:///tmp/x.bin", blob="AAEC",
+                                                        mime_type="application/octet-stream"),
+                ),
             ]
         ),
-    )
+    )  # fmt: skip
     assert result.ok
     assert result.data == {"total": 5}
+    image, link, blob = result.attachments
+    assert (image.type, image.mime_type, image.size, image.data) == ("image", "image/png", 5, "aGVsbG8=")
+    assert (link.type, link.uri, link.name) == ("resource_link", "https://example.com/r/1", "r1")
+    assert (blob.type, blob.uri, blob.size) == ("resource", "file:///tmp/x.bin", 3)
+    told = result.for_model()
+    assert told.startswith('{"total": 5}')
+    assert "[image, image/png, 5 bytes]" in told
+    assert "https://example.com/r/1" in told
+    assert "file:///tmp/x.bin" in told
+    assert "aGVsbG8=" not in told  # the model gets a mention, never the payload
+
+
+def test_a_result_of_only_an_image_is_ok_and_mentions_it() -> None:
     only_image = parse_call_result(
         "chart",
         types.CallToolResult(content=[types.ImageContent(type="image", data="aGk=", mime_type="image/png")]),
     )
     assert only_image.ok
     assert only_image.data is None
-    assert only_image.text == "(the tool answered only non-text content: image)"
+    assert only_image.for_model() == (
+        "Also returned (shown to the user, not readable here):\n[image, image/png, 2 bytes]"
+    )
 
 
 def test_embedded_text_resources_are_read() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -386,3 +387,40 @@ def test_hostile_customer_names_are_text_in_the_magic_output_and_tables(
     assert "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&lt;img" in html
     assert any(HOSTILE in t.to_string() for t in out.tables)
+
+
+def test_connect_adds_a_servers_tools_beside_stripes_and_disconnect_removes_them(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    script = Path(__file__).resolve().parents[1] / "tools" / "stdio_server.py"
+    with capture_output() as cap:
+        run(shell, f'%stripe_agent connect "{sys.executable} {script}" --name probe')
+    assert "Connected 'probe': 1 tool (untrusted)" in cap.stdout
+    table = run(shell, "%stripe_agent tools")
+    assert set(table["server"]) == {"stripe", "probe"}
+    assert "get_process_info" in set(table["tool"])
+    assert "probe" in str(agent.status())
+    with capture_output():
+        run(shell, "%stripe_agent disconnect probe")
+    assert set(run(shell, "%stripe_agent tools")["server"]) == {"stripe"}
+
+
+def test_a_connect_that_fails_says_why_and_connects_nothing(shell: InteractiveShell, agent: Agent) -> None:
+    with capture_output() as cap:
+        run(shell, "%stripe_agent connect no-such-mcp-command-xyz --name broken")
+    assert "no-such-mcp-command-xyz" in cap.stderr
+    assert "Traceback" not in cap.stderr
+    assert "broken" not in agent._hub.members
+
+
+def test_the_tool_decorator_registers_on_the_kernels_shared_agent(agent: Agent) -> None:
+    import stripe_nb_agent
+
+    @stripe_nb_agent.tool(kind="read")
+    def busiest_weekday(weeks: int = 4) -> str:
+        """The weekday with the most payments."""
+        return "Tuesday"
+
+    assert busiest_weekday(1) == "Tuesday"  # still an ordinary function
+    specs = {s.name: s for s in agent.tools()}
+    assert (specs["busiest_weekday"].server, specs["busiest_weekday"].kind) == ("python", "read")
