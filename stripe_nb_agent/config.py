@@ -171,7 +171,8 @@ def install_log_redaction() -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        if _redacted_logger(record.name):
+        # logging.makeLogRecord() (socket and queue receivers) builds a nameless record first.
+        if isinstance(record.name, str) and _redacted_logger(record.name):
             _FILTER.filter(record)
         return record
 

@@ -85,3 +85,8 @@ def test_a_traceback_logged_by_a_child_logger_reaches_handlers_redacted(
     (record,) = [r for r in caplog.records if r.name == "mcp.client.deep.child"]
     assert STRIPE_KEY not in everything_logged([record]) + str(record.exc_text)
     assert "RuntimeError: request failed with sk_test_…9z8y" in caplog.text
+
+
+def test_records_rebuilt_from_a_dict_by_a_log_receiver_still_work() -> None:
+    record = logging.makeLogRecord({"name": "mcp.remote", "msg": "hello %s", "args": ("there",)})
+    assert record.getMessage() == "hello there"
