@@ -150,7 +150,7 @@ class SandboxMCPHTTPServer:
         if token is None and not is_loopback(host):
             raise SandboxError(
                 f"Refusing to serve the Stripe sandbox on {host} without a token you chose: set "
-                f"{ENV_TOKEN} or pass a token file, or serve on 127.0.0.1."
+                f"{ENV_TOKEN} or use --token-file (token= in Python), or serve on 127.0.0.1."
             )
         if token is not None and not token.strip():
             raise SandboxError("The sandbox token is empty: choose one, or leave it out for a random one.")
