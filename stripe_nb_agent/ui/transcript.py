@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from stripe_nb_agent.agent.conversation import Conversation
@@ -70,16 +70,17 @@ def export_transcript(conversation: Conversation, path: str | os.PathLike[str]) 
             "(Markdown, to read) or .json (to reload with Conversation.load)."
         )
     # Written beside the target and renamed over it, so a failure never leaves half a transcript;
-    # the temporary file goes on every failure, Ctrl-C included.
-    tmp: Path | None = None
+    # the temporary file goes on every failure, Ctrl-C included. Opened with "x" (not mkstemp) so
+    # the transcript gets the permissions the user's umask gives, not 0600.
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    created = False
     try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
+        with tmp.open("x", encoding="utf-8") as file:
+            created = True
             file.write(text)
         tmp.replace(target)
     except BaseException as exc:
-        if tmp is not None:
+        if created:
             tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise UsageError(_write_failure(target, exc)) from None
