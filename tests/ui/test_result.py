@@ -10,8 +10,7 @@ from markdown_it import MarkdownIt
 from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
 from stripe_nb_agent.tools.types import ToolResult
 from stripe_nb_agent.ui.result import TurnOutput
-from tests.ui.support import unsanitised_elements
-from tests.ui.test_transcript import HOSTILE
+from tests.ui.support import HOSTILE, unsanitised_elements
 
 
 def output(text: str, *, formatting: str = "") -> TurnOutput:

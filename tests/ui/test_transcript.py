@@ -12,22 +12,7 @@ import pytest
 from stripe_nb_agent.agent.conversation import Conversation
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.ui.transcript import export_transcript, transcript_markdown
-from tests.ui.support import unsanitised_elements
-
-# What a model (or a tool, or a user) can put in a name or a text to break out of its place.
-HOSTILE = [
-    "<img src=x onerror=alert(1)>",
-    "</summary><img src=x onerror=alert(1)>",
-    "</details>\n\n<script>alert(1)</script>",
-    "```\n<script>alert(1)</script>\n```",
-    "````\n</details><img src=x onerror=alert(2)>",
-    "`` <img src=x onerror=alert(3)> ``` `",
-    "[click](javascript:alert(1)) ![pixel](https://evil.example/p.png) <https://evil.example>",
-    "[ref]\n\n[ref]: javascript:alert(1)",
-    "<!-- x --><?php ?><![CDATA[x]]><svg/onload=alert(1)>",
-    "# heading\n\n**bold** _em_\n\n- list\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---",
-    "    indented\n\n> quote <b>x</b>",
-]
+from tests.ui.support import HOSTILE, unsanitised_elements
 
 
 def conversation(text: Callable[[str], str]) -> Conversation:
