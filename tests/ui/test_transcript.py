@@ -78,7 +78,7 @@ def test_exporting_into_an_unwritable_folder_says_so_and_leaves_nothing(tmp_path
         locked.chmod(0o700)
 
 
-def test_exporting_over_an_unwritable_file_removes_the_temporary_file(tmp_path: Path) -> None:
+def test_a_rename_that_fails_after_writing_removes_the_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "chat.md"
     target.mkdir()  # renaming a file over a folder fails after the temporary file is written
     (target / "keep").write_text("x")
