@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.agent.conversation import Conversation
 from stripe_nb_agent.agent.events import TurnMetrics, TurnResult
-from stripe_nb_agent.config import Settings, Status, redact, resolve_settings
+from stripe_nb_agent.config import Settings, Status, install_log_redaction, redact, resolve_settings
 from stripe_nb_agent.errors import StripeNbAgentError
 from stripe_nb_agent.llm.custom import CustomDeployment, rerank
 from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from stripe_nb_agent.ui.chat import ChatWidget
 
 __version__ = "0.1.0"
+
+# When the package loads: no key may reach a log handler, even with DEBUG logging turned on.
+install_log_redaction()
 
 __all__ = [
     "Agent",

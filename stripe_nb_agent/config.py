@@ -7,11 +7,14 @@ sandbox. Nothing is read at import time.
 Redaction is one function, :func:`redact`, applied wherever text leaves the library: display,
 logs, exception messages, transcripts. It masks anything shaped like a Stripe key or webhook
 secret, bearer tokens and API-key headers or parameters, and every secret value this process has
-resolved (DAT1 keys have no recognisable shape, so they are masked by value).
+resolved (DAT1 keys have no recognisable shape, so they are masked by value). For logs it runs
+through :class:`RedactingFilter`, which the package installs on its own loggers and on those of
+httpx2, httpcore2 and mcp when it is imported (:func:`install_log_redaction`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -25,12 +28,15 @@ from stripe_nb_agent.errors import ConfigError, LiveKeyRefusedError, MissingKeyE
 __all__ = [
     "DEFAULT_DAT1_ROOT",
     "DEFAULT_STRIPE_MCP_URL",
+    "REDACTED_LOGGERS",
     "Mode",
+    "RedactingFilter",
     "Secret",
     "ServiceStatus",
     "Settings",
     "Status",
     "ToolServerStatus",
+    "install_log_redaction",
     "key_hint",
     "redact",
     "register_secret",
@@ -108,6 +114,71 @@ def _mask_field(match: re.Match[str]) -> str:
     if "…" in value or value.startswith(("sk_", "rk_", "pk_", "whsec_")):
         return match.group(0)
     return f"{match.group(1)}…{value[-4:]}"
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a log record in place (message, traceback, stack) and always lets it through.
+
+    The message is formatted and redacted eagerly (``msg`` becomes the redacted text, ``args``
+    empty) only when redaction changes it, so records without secrets keep their arguments. A
+    traceback is always replaced by its redacted text (``exc_text``): a handler that renders
+    ``exc_info`` itself could otherwise show an exception message or a local variable holding a key.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            # A bad format string is the caller's bug; keep it visible, but never with a key in it.
+            message = f"{record.msg} (arguments: {record.args!r})"
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+# Our own loggers and those of the stacks that carry our keys: httpcore2 logs response headers
+# (a server may echo a key there), httpx2 and mcp log request URLs (a key may sit in a query).
+REDACTED_LOGGERS = ("stripe_nb_agent", "httpx2", "httpcore2", "mcp")
+_FILTER = RedactingFilter()
+
+
+def _redacted_logger(name: str) -> bool:
+    return any(name == root or name.startswith(root + ".") for root in REDACTED_LOGGERS)
+
+
+def install_log_redaction() -> None:
+    """Redact every record the :data:`REDACTED_LOGGERS` hierarchies create, at any level.
+
+    Called once when the package is imported; calling it again does nothing. The filter runs
+    through the log-record factory rather than ``Logger.addFilter``: a logger's filters see only
+    the records logged on that very logger, not those its children (``httpcore2.http11``,
+    ``mcp.client.streamable_http``, ...) propagate to it, and handlers' filters would need
+    handlers we do not own and that often do not exist yet (``basicConfig`` comes later). The
+    factory sees every record of those hierarchies before any logger filter or handler does, and
+    only records that will be handled: a logger disabled for a level creates none, so this costs
+    nothing until someone turns logging on. The previous factory is kept and called first.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_redacts_keys", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        # logging.makeLogRecord() (socket and queue receivers) builds a nameless record first.
+        if isinstance(record.name, str) and _redacted_logger(record.name):
+            _FILTER.filter(record)
+        return record
+
+    factory._redacts_keys = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 class Secret:

@@ -1,13 +1,17 @@
 """Run the offline sandbox from the command line.
 
-    python -m stripe_nb_agent.sandbox serve [--port N] [--mcp-port N] [--profile classic|generic]
-                                            [--token TOKEN] [--db FILE] [--pace SECONDS]
+    python -m stripe_nb_agent.sandbox serve [--host HOST] [--port N] [--mcp-port N]
+                                            [--profile classic|generic] [--token-file FILE]
+                                            [--show-token] [--db FILE] [--pace SECONDS]
     python -m stripe_nb_agent.sandbox check
 
 ``serve`` starts the sandbox model server (DAT1's wire format, a rule-based stand-in that is not a
 language model) and the Stripe sandbox over MCP Streamable HTTP, prints their URLs, and runs until
-interrupted, so any DAT1- or OpenAI-compatible client and any MCP client can use them. ``check``
-starts both on free ports, runs one request through each, and exits 0 when they answer.
+interrupted, so any DAT1- or OpenAI-compatible client and any MCP client can use them. The MCP
+server wants a bearer token: the first line of ``--token-file``, else STRIPE_NB_AGENT_SANDBOX_TOKEN,
+else a random one for this start, printed only with ``--show-token``. A host other than loopback
+needs a chosen token. ``check`` starts both on free ports, runs one request through each, and exits
+0 when they answer.
 """
 
 from __future__ import annotations
@@ -17,19 +21,46 @@ import json
 import sys
 import threading
 
+from stripe_nb_agent.errors import StripeNbAgentError
 from stripe_nb_agent.sandbox.model import SandboxModelServer
-from stripe_nb_agent.sandbox.stripe import DEFAULT_TOKEN, PROFILES, SandboxMCPHTTPServer, StripeStore
+from stripe_nb_agent.sandbox.stripe import (
+    ENV_TOKEN,
+    PROFILES,
+    SandboxMCPHTTPServer,
+    StripeStore,
+    chosen_token,
+)
+
+
+def _token_note(args: argparse.Namespace, token: str, chosen: bool) -> str:
+    """The token itself only when asked: a terminal is often shared, recorded or screen-shared."""
+    if args.show_token:
+        return token
+    if args.token_file:
+        source = f"from {args.token_file}"
+    else:
+        source = f"from {ENV_TOKEN}" if chosen else "random for this start"
+    return f"hidden ({source}); run serve with --show-token to print it"
 
 
 def _serve(args: argparse.Namespace) -> int:
     from stripe_nb_agent.sandbox.model.server import sandbox_extra_routes
 
-    store = StripeStore(path=args.db)
+    try:
+        # The token and the host are checked before anything starts listening.
+        token = chosen_token(args.token_file)
+        mcp = SandboxMCPHTTPServer(
+            profile=args.profile,
+            store=StripeStore(path=args.db),
+            token=token,
+            host=args.host,
+            port=args.mcp_port,
+        )
+    except StripeNbAgentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     model = SandboxModelServer(
         host=args.host, port=args.port, pace=args.pace, extra_routes=sandbox_extra_routes()
-    )
-    mcp = SandboxMCPHTTPServer(
-        profile=args.profile, store=store, token=args.token, host=args.host, port=args.mcp_port
     )
     with model, mcp:
         print("stripe-nb-agent sandbox (offline; the model is a rule-based stand-in, not a language model)")
@@ -38,8 +69,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"    OpenAI-compatible    base URL {model.root_url}/collection/open-ai  (model: sandbox)")
         print(f"    embeddings           POST {model.root_url}/collection/qwen3-embedding/invoke")
         print(f"  Stripe sandbox (MCP)   {mcp.url}  ({args.profile} tools)")
-        if args.token:
-            print("    auth                 Authorization: Bearer <the token given with --token>")
+        print("    auth                 Authorization: Bearer <token>")
+        print(f"    token                {_token_note(args, mcp.token, token is not None)}")
         if args.db:
             print(f"    state                {args.db}")
         print("Press Ctrl-C to stop.", flush=True)
@@ -64,7 +95,7 @@ def _check(args: argparse.Namespace) -> int:
         text = reply.json()["choices"][0]["message"]["content"]
 
         async def balance() -> str:
-            async with ToolClient.for_url(mcp.url, key=Secret(DEFAULT_TOKEN)) as tools:
+            async with ToolClient.for_url(mcp.url, key=Secret(mcp.token)) as tools:
                 name = "retrieve_balance" if args.profile == "classic" else "stripe_api_read"
                 arguments = {} if args.profile == "classic" else {"stripe_api_operation_id": "GetBalance"}
                 result = await tools.call_tool(name, arguments)
@@ -82,11 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the model sandbox and the Stripe sandbox until interrupted")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; other than loopback, a chosen token is required",
+    )
     serve.add_argument("--port", type=int, default=8765, help="model server port (0 picks a free one)")
     serve.add_argument("--mcp-port", type=int, default=8766, help="MCP server port (0 picks a free one)")
     serve.add_argument("--profile", choices=PROFILES, default="classic")
-    serve.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token the MCP server requires")
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"read the MCP server's bearer token from FILE (else {ENV_TOKEN}, else a random one)",
+    )
+    serve.add_argument("--show-token", action="store_true", help="print the MCP server's bearer token")
     serve.add_argument("--db", default=None, help="keep the Stripe sandbox's state in this SQLite file")
     serve.add_argument("--pace", type=float, default=None, help="seconds per streamed chunk")
     check = sub.add_parser("check", help="start both servers on free ports and make one request to each")

@@ -127,10 +127,12 @@ def parse_call_result(
 def _error_text(raw: str) -> str:
     message = raw.strip().strip('"')
     if _FAILED.match(message) and len(message) < 80:
-        # Stripe's bare "Failed to ..." literals carry no reason.
+        # Stripe's bare "Failed to ..." literals carry no reason, and Stripe's toolkit says the
+        # same when the API cannot be reached or refuses the key as when an id is wrong.
         message += (
-            " (the server gave no reason: check the ids and amounts in the call, that the objects "
-            "exist in this Stripe account, and that the key may use this API)"
+            " (the server gave no reason: check that Stripe can be reached from the server and that "
+            "the key is valid and may use this API, then the ids and amounts in the call and that "
+            "the objects exist in this Stripe account)"
         )
     return message
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ HELP = """\
   --policy auto|confirm|read-only
                                confirm: write calls wait for %stripe_agent approve
   --no-tools                   answer without calling Stripe
-  --max-rounds N               stop after N rounds of tool calls (default 10)
+  --max-rounds N               stop after N rounds of tool calls (N >= 1, default 10)
+  --temperature T              sampling temperature, from 0 to 2 (default: the model's)
+  --max-tokens N               longest answer in tokens, reasoning included (N >= 1, default 5000)
   --out VAR                    also store the result (a TurnOutput) in VAR
   --format markdown|text|json  how the result is shown
   --show-reasoning             show the model's reasoning
@@ -82,13 +85,30 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message or "invalid arguments. Run `%stripe_agent help` for every option.")
 
 
+# Checked here, at parse time, so a bad value is a usage error naming the range, not an HTTP 400
+# or "Out of range float values are not JSON compliant" from deep inside a turn.
+TEMPERATURE_RANGE = (0.0, 2.0)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value}")
+    return value
+
+
+def _temperature(text: str) -> float:
+    low, high = TEMPERATURE_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    # NaN fails both comparisons, so it lands here too; so do inf and -inf.
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be a number from {low:g} to {high:g}, got {text!r}")
     return value
 
 
@@ -111,7 +131,7 @@ def _cell_parser() -> Parser:
     p.add_argument("--show-reasoning", action="store_true")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-interpolate", dest="interpolate", action="store_false")
-    p.add_argument("--temperature", type=float)
+    p.add_argument("--temperature", type=_temperature)
     p.add_argument("--max-tokens", type=_positive_int)
     p.add_argument("-h", "--help", action="store_true")
     return p

@@ -10,6 +10,9 @@ Everything drawn here comes from a model or a tool, so all of it is untrusted:
 * :func:`escape` (and every helper built on it) redacts key-shaped secrets before HTML-escaping,
   because this module is where text leaves the library for display.
 * :func:`frame_html` escapes cells, column labels and the index alike.
+* :func:`markdown_text`, :func:`markdown_code` and :func:`markdown_fence` write Markdown for other
+  renderers (the ``text/markdown`` output, exported transcripts), which may pass raw HTML and any
+  link through: no tag, link or image from the content may become an element there.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ __all__ = [
     "format_duration",
     "frame_html",
     "json_html",
+    "markdown_code",
+    "markdown_fence",
+    "markdown_text",
     "metrics_html",
     "metrics_text",
     "progress_text",
@@ -116,6 +122,41 @@ def render_markdown(text: str) -> str:
     """Model text (Markdown) as HTML that can hold no script, handler or dangerous link."""
     body = _markdown().render(redact(text))
     return f'<div class="snba snba-markdown">{body}</div>'
+
+
+# Raw HTML, comments and autolinks all start with "<"; links, images and link definitions need
+# "](", "![" or "]:". A backslash escape or an entity means the same in every CommonMark front end,
+# so this holds whether or not the front end passes raw HTML, without having to find code spans.
+_MARKDOWN_ACTIVE = re.compile(r"<|!\[|\]\(|\]:")
+_MARKDOWN_INERT = {"<": "&lt;", "![": "!\\[", "](": "]\\(", "]:": "]\\:"}
+_BACKTICKS = re.compile(r"`+")
+
+
+def markdown_text(text: object) -> str:
+    """Model or user text as Markdown that keeps its formatting but holds no tag, link or image.
+
+    The price of not parsing: a ``<`` inside the text's own code shows as ``&lt;`` there.
+    """
+    return _MARKDOWN_ACTIVE.sub(lambda m: _MARKDOWN_INERT[m.group(0)], redact(str(text)))
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+
+
+def markdown_code(text: object) -> str:
+    """Text as one inline code span, on one line, that no backtick inside it can close early."""
+    flat = " ".join(redact(str(text)).split()) or " "
+    ticks = "`" * (_longest_backtick_run(flat) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
+def markdown_fence(body: object, info: str = "") -> str:
+    """A fenced code block around ``body``, its fence longer than any backtick run inside it."""
+    text = redact(str(body)).rstrip("\n")
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def json_html(data: Any) -> str:

@@ -33,6 +33,8 @@ from stripe_nb_agent.ui.render import (
     attachments_html,
     escape,
     frame_html,
+    markdown_code,
+    markdown_text,
     metrics_html,
     metrics_text,
     render_markdown,
@@ -150,20 +152,25 @@ class TurnOutput:
         return redact("\n\n".join(parts))
 
     def to_markdown(self) -> str:
-        """The answer as the model wrote it, with tool lines and metrics as plain lines after it."""
+        """The answer as the model wrote it, with tool lines and metrics as plain lines after it.
+
+        Markdown formatting is kept; raw HTML, links and images are made inert and tool lines sit
+        in code spans no backtick can close, for front ends that render Markdown without a
+        sanitiser.
+        """
         parts: list[str] = []
         status = self._status_line()
         if status:
-            parts.append(f"**{status}**")
+            parts.append(f"**{markdown_text(status)}**")
         if self.show_reasoning and self.reasoning:
-            quoted = "\n".join("> " + line for line in self.reasoning.strip().splitlines())
+            quoted = "\n".join("> " + line for line in markdown_text(self.reasoning.strip()).splitlines())
             parts.append(quoted)
-        parts.append(self.text or "_(no answer)_")
+        parts.append(markdown_text(self.text) if self.text else "_(no answer)_")
         lines = self._tool_lines()
         if lines:
-            parts.append("\n".join(f"- `{line}`" for line in lines))
+            parts.append("\n".join(f"- {markdown_code(line)}" for line in lines))
         if self.metrics:
-            parts.append(f"_{metrics_text(self.result.metrics)}_")
+            parts.append(f"_{markdown_text(metrics_text(self.result.metrics))}_")
         return redact("\n\n".join(parts))
 
     def to_html(self) -> str:

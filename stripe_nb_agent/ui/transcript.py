@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from stripe_nb_agent.agent.conversation import Conversation
 from stripe_nb_agent.config import redact
 from stripe_nb_agent.errors import UsageError
-from stripe_nb_agent.ui.render import arguments_text
+from stripe_nb_agent.ui.render import arguments_text, escape, markdown_code, markdown_fence
 
 __all__ = ["export_transcript", "transcript_markdown"]
 
@@ -16,32 +17,38 @@ _RESULT_CHARS = 2000
 
 
 def transcript_markdown(conversation: Conversation) -> str:
-    """The conversation as Markdown: each request, each tool call with its result, each answer."""
-    out = [f"# stripe-nb-agent conversation: {conversation.name}", ""]
+    """The conversation as Markdown: each request, each tool call with its result, each answer.
+
+    A transcript ends up in viewers that pass raw HTML and any link through (static-site builds,
+    pandoc), so nothing from the conversation is left to their Markdown parser: texts and
+    results sit in fences longer than any backtick run inside them, names in code spans that no
+    backtick can close, or HTML-escaped inside the ``<summary>``.
+    """
+    out = [f"# stripe-nb-agent conversation: {markdown_code(conversation.name)}", ""]
     for message in conversation.messages:
         if message["role"] == "user":
-            out += ["## You", "", str(message["content"]), ""]
+            out += ["## You", "", markdown_fence(message["content"], "text"), ""]
         elif message["role"] == "assistant":
             content = message.get("content")
             calls = message.get("tool_calls", [])
             if content:
-                out += ["## Agent", "", str(content), ""]
+                out += ["## Agent", "", markdown_fence(content, "markdown"), ""]
             for call in calls:
                 fn = call["function"]
-                out += [f"- tool call `{fn['name']}` `{arguments_text(fn['arguments'], max_chars=400)}`"]
+                arguments = arguments_text(fn["arguments"], max_chars=400)
+                out += [f"- tool call {markdown_code(fn['name'])} {markdown_code(arguments)}"]
             if calls:
                 out.append("")
         elif message["role"] == "tool":
             body = str(message["content"])
             if len(body) > _RESULT_CHARS:
                 body = body[:_RESULT_CHARS] + f"\n… ({len(body) - _RESULT_CHARS} more characters)"
-            name = message.get("name", "tool")
+            # One line: a blank line inside would end the HTML block and hand the rest to Markdown.
+            name = " ".join(str(message.get("name", "tool")).split())
             out += [
-                f"<details><summary>{name} result</summary>",
+                f"<details><summary>{escape(name)} result</summary>",
                 "",
-                "```json",
-                body,
-                "```",
+                markdown_fence(body, "json"),
                 "",
                 "</details>",
                 "",
@@ -62,9 +69,32 @@ def export_transcript(conversation: Conversation, path: str | os.PathLike[str]) 
             f"Cannot tell the export format from {target.name!r}: end the file name with .md "
             "(Markdown, to read) or .json (to reload with Conversation.load)."
         )
-    if not target.parent.exists():
-        raise UsageError(f"The folder {target.parent} does not exist: create it or pick another path.")
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    # Written beside the target and renamed over it, so a failure never leaves half a transcript;
+    # the temporary file goes on every failure, Ctrl-C included. Opened with "x" (not mkstemp) so
+    # the transcript gets the permissions the user's umask gives, not 0600.
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    created = False
+    try:
+        with tmp.open("x", encoding="utf-8") as file:
+            created = True
+            file.write(text)
+        tmp.replace(target)
+    except BaseException as exc:
+        if created:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UsageError(_write_failure(target, exc)) from None
+        raise
     return target
+
+
+def _write_failure(target: Path, exc: OSError) -> str:
+    """One line that says what to do instead; never the traceback."""
+    if isinstance(exc, IsADirectoryError) or target.is_dir():
+        return f"{target} is a folder: give a file name in it, e.g. {target / ('chat' + target.suffix)}."
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return f"The folder {target.parent} does not exist: create it or pick another path."
+    if isinstance(exc, PermissionError):
+        return f"Cannot write {target}: permission denied. Pick a folder you can write to."
+    reason = exc.strerror or type(exc).__name__
+    return f"Cannot write {target}: {reason}. Check the path and the free space, or pick another path."

@@ -47,6 +47,14 @@ def test_stripe_failed_to_literals_are_errors() -> None:
     assert result.sent
 
 
+def test_the_hint_for_a_bare_failure_names_reachability_and_the_key_before_the_ids() -> None:
+    error = parse_call_result("list_customers", _text('"Failed to list customers"')).error
+    assert error is not None
+    assert "check that Stripe can be reached" in error
+    assert "the key is valid and may use this API" in error
+    assert error.index("can be reached") < error.index("the ids and amounts")
+
+
 def test_is_error_results_are_errors_with_their_text() -> None:
     result = parse_call_result(
         "create_price", _text("Input validation error: currency required", is_error=True)

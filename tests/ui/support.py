@@ -1,14 +1,17 @@
-"""Recording stand-ins for the notebook frontend: display outputs and widget comm messages."""
+"""Recording stand-ins for the notebook frontend (display outputs, widget comm messages), and a
+Markdown viewer that lets raw HTML through, as static-site builds and pandoc do."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from comm.base_comm import BaseComm
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
+from markdown_it import MarkdownIt
 
 
 @dataclass
@@ -108,3 +111,37 @@ def run(shell: InteractiveShell, source: str) -> Any:
     if result.error_before_exec or result.error_in_exec:
         raise AssertionError(f"cell raised: {result.error_before_exec or result.error_in_exec!r}")
     return result.result
+
+
+# What a model (or a tool, or a user) can put in a name or a text to break out of its place.
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "</summary><img src=x onerror=alert(1)>",
+    "</details>\n\n<script>alert(1)</script>",
+    "```\n<script>alert(1)</script>\n```",
+    "````\n</details><img src=x onerror=alert(2)>",
+    "`` <img src=x onerror=alert(3)> ``` `",
+    "[click](javascript:alert(1)) ![pixel](https://evil.example/p.png) <https://evil.example>",
+    "[ref]\n\n[ref]: javascript:alert(1)",
+    "<!-- x --><?php ?><![CDATA[x]]><svg/onload=alert(1)>",
+    "# heading\n\n**bold** _em_\n\n- list\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---",
+    "    indented\n\n> quote <b>x</b>",
+]
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def unsanitised_elements(markdown: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every element, with its attributes, that a raw-HTML-enabled viewer makes of ``markdown``."""
+    viewer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser = _Elements()
+    parser.feed(viewer.render(markdown))
+    parser.close()
+    return parser.found

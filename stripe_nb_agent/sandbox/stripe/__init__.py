@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW, ListEnvelope, Snapshot, StripeObject
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.http import DEFAULT_TOKEN, SandboxMCPHTTPServer
+from stripe_nb_agent.sandbox.stripe.http import ENV_TOKEN, SandboxMCPHTTPServer, chosen_token
 from stripe_nb_agent.sandbox.stripe.server import PROFILES, Profile, build_stripe_sandbox_server
 from stripe_nb_agent.sandbox.stripe.store import DEFAULT_SEED, StripeStore
 
 __all__ = [
     "DEFAULT_SEED",
-    "DEFAULT_TOKEN",
+    "ENV_TOKEN",
     "FIXED_NOW",
     "PROFILES",
     "ListEnvelope",
@@ -27,4 +27,5 @@ __all__ = [
     "StripeObject",
     "StripeStore",
     "build_stripe_sandbox_server",
+    "chosen_token",
 ]

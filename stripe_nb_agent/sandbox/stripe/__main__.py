@@ -2,7 +2,8 @@
 
 Runs the sandbox MCP server on stdin/stdout (the default) or on loopback HTTP. A key, if any, comes
 in the environment as STRIPE_SECRET_KEY (never on the command line): the sandbox only checks that it
-is a test key, since it never talks to Stripe.
+is a test key, since it never talks to Stripe. Over HTTP that key is the bearer token clients must
+send; without it, STRIPE_NB_AGENT_SANDBOX_TOKEN, else a random token (``--show-token`` prints it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="SQLite file that keeps the store's state across restarts")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds of artificial latency per call")
     parser.add_argument("--http", type=int, metavar="PORT", help="serve Streamable HTTP on 127.0.0.1:PORT")
+    parser.add_argument("--show-token", action="store_true", help="print the HTTP server's bearer token")
     args = parser.parse_args(argv)
     key = os.environ.get("STRIPE_SECRET_KEY")
     try:
@@ -32,12 +34,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SandboxError("STRIPE_SECRET_KEY is a live key; the sandbox takes test keys only. Unset it.")
         store = StripeStore(path=args.db, delay=args.delay)
         if args.http is not None:
-            from stripe_nb_agent.sandbox.stripe.http import DEFAULT_TOKEN, SandboxMCPHTTPServer
+            from stripe_nb_agent.sandbox.stripe.http import SandboxMCPHTTPServer, chosen_token
 
             srv = SandboxMCPHTTPServer(
-                profile=args.profile, store=store, token=key or DEFAULT_TOKEN, port=args.http
+                profile=args.profile, store=store, token=key or chosen_token(), port=args.http
             ).start()
-            print(f"Stripe sandbox ({args.profile}) on {srv.url}; Ctrl-C stops it.", file=sys.stderr)
+            token = srv.token if args.show_token else "hidden (--show-token prints it)"
+            print(
+                f"Stripe sandbox ({args.profile}) on {srv.url}, token {token}; Ctrl-C stops it.",
+                file=sys.stderr,
+            )
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:

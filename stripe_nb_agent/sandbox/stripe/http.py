@@ -1,16 +1,26 @@
 """Serve the sandbox over Streamable HTTP on loopback, with bearer-token checking like mcp.stripe.com.
 
-with SandboxMCPHTTPServer(profile="classic", token="sk_test_sandbox") as srv:
+with SandboxMCPHTTPServer(profile="classic") as srv:
     srv.url          # http://127.0.0.1:PORT/mcp
+    srv.token        # random for this server unless one was given
     srv.drop_sessions()   # every client must re-initialize (tests "session lost -> reconnect")
+
+The token is never a fixed default: any local process could call a server whose token is public.
+One chosen by the user comes from :data:`ENV_TOKEN` or a file (:func:`chosen_token`), never from a
+command line, which other users of the machine can read in ``ps``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 import json
+import os
+import secrets
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -21,16 +31,49 @@ from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.sandbox.stripe.server import build_stripe_sandbox_server
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
 
-__all__ = ["DEFAULT_TOKEN", "SandboxMCPHTTPServer"]
+__all__ = ["ENV_TOKEN", "SandboxMCPHTTPServer", "chosen_token", "is_loopback", "new_token"]
 
-DEFAULT_TOKEN = "sk_test_sandbox"
+ENV_TOKEN = "STRIPE_NB_AGENT_SANDBOX_TOKEN"
 _METADATA_PATH = "/.well-known/oauth-protected-resource"
+
+
+def new_token() -> str:
+    """A fresh random token, shaped like a Stripe test key: clients that check the shape take it,
+    and redaction masks it like any other key."""
+    return "sk_test_sandbox" + secrets.token_hex(16)
+
+
+def chosen_token(
+    token_file: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The token the user chose: the first line of ``token_file``, else :data:`ENV_TOKEN`; else None."""
+    if token_file is not None:
+        path = Path(token_file).expanduser()
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+            raise SandboxError(f"Cannot read the token file {path}: {reason}. Check the path.") from None
+        if not token or len(token.split()) != 1:
+            raise SandboxError(f"The token file {path} must hold one token on one line, and nothing else.")
+        return token
+    token = (os.environ if environ is None else environ).get(ENV_TOKEN, "").strip()
+    return token or None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class _BearerGate:
     """401 + ``WWW-Authenticate: Bearer resource_metadata=...`` unless the exact token is presented."""
 
-    def __init__(self, app: ASGIApp, token: str | None, owner: SandboxMCPHTTPServer) -> None:
+    def __init__(self, app: ASGIApp, token: str, owner: SandboxMCPHTTPServer) -> None:
         self.app, self.token, self.owner = app, token, owner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -51,7 +94,7 @@ class _BearerGate:
             }
             await _respond(send, 200, body, [])
             return
-        if self.token is not None and not self._authorized(scope):
+        if not self._authorized(scope):
             challenge = f'Bearer resource_metadata="{base}{_METADATA_PATH}"'
             body = {
                 "error": "invalid_token",
@@ -62,7 +105,6 @@ class _BearerGate:
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
-        assert self.token is not None
         for name, value in scope.get("headers", []):
             if name == b"authorization":
                 scheme, _, presented = value.decode("latin-1").partition(" ")
@@ -89,7 +131,10 @@ async def _respond(send: Send, status: int, body: dict[str, Any], headers: list[
 class SandboxMCPHTTPServer:
     """The sandbox MCP server on 127.0.0.1, run by uvicorn in a background thread.
 
-    ``token=None`` disables the bearer check. ``port=0`` picks a free port; read it from ``url``.
+    Every request must carry ``Authorization: Bearer <token>``; without ``token`` the server makes
+    a random one (read it from ``token``). A host other than loopback needs a ``token`` given:
+    a server on the network should not answer to a token nobody chose to share.
+    ``port=0`` picks a free port; read it from ``url``.
     """
 
     def __init__(
@@ -97,20 +142,27 @@ class SandboxMCPHTTPServer:
         *,
         profile: str = "classic",
         store: StripeStore | None = None,
-        token: str | None = DEFAULT_TOKEN,
+        token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         json_response: bool = False,
     ) -> None:
+        if token is None and not is_loopback(host):
+            raise SandboxError(
+                f"Refusing to serve the Stripe sandbox on {host} without a token you chose: set "
+                f"{ENV_TOKEN} or use --token-file (token= in Python), or serve on 127.0.0.1."
+            )
+        if token is not None and not token.strip():
+            raise SandboxError("The sandbox token is empty: choose one, or leave it out for a random one.")
         self.profile = profile
         self.store = store if store is not None else StripeStore()
-        self.token = token
-        register_secret(token)
+        self.token = token.strip() if token is not None else new_token()
+        register_secret(self.token)
         self.host = host
         self._port = port
         self._server = build_stripe_sandbox_server(profile, self.store)
         inner = self._server.streamable_http_app(host=host, json_response=json_response)
-        self._app = _BearerGate(inner, token, self)
+        self._app = _BearerGate(inner, self.token, self)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

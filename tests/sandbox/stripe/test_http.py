@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 import httpx2
@@ -11,7 +12,8 @@ import mcp
 import pytest
 from mcp.client.streamable_http import streamable_http_client
 
-from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer, StripeStore
+from stripe_nb_agent.errors import SandboxError
+from stripe_nb_agent.sandbox.stripe import ENV_TOKEN, SandboxMCPHTTPServer, StripeStore, chosen_token
 
 TOKEN = "sk_test_sandbox_http"
 INIT = {
@@ -63,6 +65,38 @@ def test_right_token_initializes(server: SandboxMCPHTTPServer) -> None:
     )
     assert response.status_code == 200
     assert response.headers.get("mcp-session-id")
+
+
+def test_without_a_given_token_each_server_makes_a_random_one_and_the_old_public_default_is_refused() -> None:
+    with SandboxMCPHTTPServer() as first, SandboxMCPHTTPServer() as second:
+        assert first.token != second.token
+        assert first.token.startswith("sk_test_sandbox")
+        assert len(first.token) >= 40
+        for token, status in [("sk_test_sandbox", 401), (second.token, 401), (first.token, 200)]:
+            headers = {**HEADERS, "Authorization": f"Bearer {token}"}
+            assert httpx2.post(first.url, json=INIT, headers=headers, timeout=10).status_code == status
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.org"])
+def test_a_non_loopback_host_without_a_chosen_token_is_refused(host: str) -> None:
+    with pytest.raises(
+        SandboxError, match=f"Refusing to serve the Stripe sandbox on {host} without a token you chose"
+    ):
+        SandboxMCPHTTPServer(host=host)
+    assert SandboxMCPHTTPServer(host=host, token=TOKEN).token == TOKEN  # chosen: allowed (not started)
+
+
+def test_a_chosen_token_comes_from_a_file_else_the_environment(tmp_path: Path) -> None:
+    file = tmp_path / "token"
+    file.write_text("sk_test_fromTheFile123\n")
+    assert chosen_token(file, environ={ENV_TOKEN: "sk_test_fromTheEnv456"}) == "sk_test_fromTheFile123"
+    assert chosen_token(None, environ={ENV_TOKEN: " sk_test_fromTheEnv456 "}) == "sk_test_fromTheEnv456"
+    assert chosen_token(None, environ={}) is None
+    file.write_text("two words\n")
+    with pytest.raises(SandboxError, match="must hold one token on one line"):
+        chosen_token(file, environ={})
+    with pytest.raises(SandboxError, match=r"Cannot read the token file .*missing: No such file"):
+        chosen_token(tmp_path / "missing", environ={})
 
 
 @pytest.mark.anyio

@@ -1,0 +1,65 @@
+"""A turn's ``text/markdown`` output keeps the model's formatting and nothing that could run."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pytest
+from markdown_it import MarkdownIt
+
+from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
+from stripe_nb_agent.tools.types import ToolResult
+from stripe_nb_agent.ui.result import TurnOutput
+from tests.ui.support import HOSTILE, unsanitised_elements
+
+
+def output(text: str, *, formatting: str = "") -> TurnOutput:
+    """A failed turn with one failed tool call, every string of it ``text``."""
+    record = ToolCallRecord(
+        call_id="call_1",
+        name=text,
+        arguments={"q": text},
+        kind="read",
+        result=ToolResult(tool=text, ok=False, error=text, latency_s=0.01),
+        round=1,
+    )
+    result = TurnResult(
+        prompt=text,
+        text=formatting + text,
+        reasoning=text,
+        tool_calls=(record,),
+        metrics=TurnMetrics(model=text, rounds=1, total_s=1.0),
+        stop_reason="error",
+        error=text,
+    )
+    return TurnOutput(result, show_reasoning=True)
+
+
+# What Markdown itself makes, with no attribute: the model's formatting, which the output keeps.
+FORMATTING = {"p", "em", "strong", "del", "code", "pre", "blockquote", "ul", "ol", "li", "hr", "br"}
+FORMATTING |= {"h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_markdown_output_keeps_no_tag_link_or_image_from_the_model_or_a_tool(payload: str) -> None:
+    for tag, attributes in unsanitised_elements(output(payload).to_markdown()):
+        assert tag in FORMATTING
+        for name, value in attributes:  # a fence's language, a table cell's alignment: nothing else
+            assert (tag, name) in {("code", "class"), ("th", "style"), ("td", "style")}
+            assert str(value).startswith(("language-", "text-align:"))
+
+
+def test_markdown_output_keeps_the_models_own_formatting() -> None:
+    elements = [
+        tag for tag, _ in unsanitised_elements(output("x", formatting="**Total** 3\n\n").to_markdown())
+    ]
+    assert "strong" in elements
+
+
+def test_a_backtick_in_a_tool_name_does_not_break_out_of_its_code_span() -> None:
+    name = "list`` <b>x</b> `customers"
+    markdown = output(name).to_markdown()
+    line = next(line for line in markdown.splitlines() if line.startswith("- "))
+    assert [tag for tag, _ in unsanitised_elements(line)] == ["ul", "li", "code"]
+    rendered = MarkdownIt("commonmark", {"html": True}).renderInline(line[2:])
+    assert rendered == f"<code>✗ {escape(name)} 10 ms: {escape(name)}</code>"
