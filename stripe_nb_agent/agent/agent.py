@@ -27,7 +27,7 @@ from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
 from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
-from stripe_nb_agent.tools.hub import ServerRow, ToolHub
+from stripe_nb_agent.tools.hub import ToolHub
 from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolKind, ToolSpec
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ class Agent:
             self._functions = functions
         return functions.add(fn, kind=kind, name=name)
 
-    def servers(self) -> list[ServerRow]:
+    def servers(self) -> list[ToolServerStatus]:
         """Each connected tool server: transport, endpoint, tool count, trusted, state."""
         return self._tool_client().rows()
 
@@ -329,11 +329,7 @@ class Agent:
         if not self._stripe_from_settings and "stripe" not in self._hub.members:
             # tools= replaced the settings' Stripe client: the server rows say what is connected.
             services = tuple(s for s in services if not s.service.startswith("Stripe"))
-        rows = tuple(
-            ToolServerStatus(r.name, r.transport, r.endpoint, r.tools, r.trusted, r.state)
-            for r in self._hub.rows()
-        )
-        return Status(services, rows)
+        return Status(services, tuple(self._hub.rows()))
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
         """Every tool of every connected server (``spec.server`` names which)."""

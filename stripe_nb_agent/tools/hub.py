@@ -19,29 +19,18 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from stripe_nb_agent.config import ToolServerStatus
 from stripe_nb_agent.errors import StripeNbAgentError, UsageError
 from stripe_nb_agent.tools.results import failure
 from stripe_nb_agent.tools.types import ProgressCallback, ToolClientProtocol, ToolResult, ToolSpec
 from stripe_nb_agent.tools.validate import unknown_tool_message
 
-__all__ = ["ServerRow", "ToolHub"]
+__all__ = ["ToolHub"]
 
 _MEMBER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-
-
-@dataclass(frozen=True)
-class ServerRow:
-    """One connected server, for ``status()`` and ``%stripe_agent tools``."""
-
-    name: str
-    transport: str
-    endpoint: str
-    tools: int | None
-    trusted: bool
-    state: str
 
 
 class ToolHub:
@@ -92,7 +81,7 @@ class ToolHub:
     def members(self) -> dict[str, ToolClientProtocol]:
         return dict(self._members)
 
-    def rows(self) -> list[ServerRow]:
+    def rows(self) -> list[ToolServerStatus]:
         """What is connected, from what each member already knows (nothing is fetched)."""
         rows = []
         for name, client in self._members.items():
@@ -105,7 +94,7 @@ class ToolHub:
             else:
                 state = "connected" if connected else "not connected yet"
             rows.append(
-                ServerRow(
+                ToolServerStatus(
                     name=name,
                     transport=str(getattr(client, "transport", "custom")),
                     endpoint=str(getattr(client, "endpoint", type(client).__name__)),
