@@ -61,14 +61,16 @@ def known_objects(values: Iterable[Any]) -> dict[str, dict[str, Any]]:
 def objects_in_messages(messages: Iterable[Mapping[str, Any]]) -> list[Any]:
     """The parsed JSON of every tool message (what earlier calls returned), oldest first."""
     found: list[Any] = []
+    decoder = json.JSONDecoder()
     for message in messages:
         content = message.get("content")
         if message.get("role") != "tool" or not isinstance(content, str):
             continue
         try:
-            found.append(json.loads(content))
+            # The leading JSON value: a result capped for the model ends in a note after it.
+            found.append(decoder.raw_decode(content.lstrip())[0])
         except ValueError:
-            continue  # plain text, or a result cut short for the model
+            continue  # plain text
     return found
 
 

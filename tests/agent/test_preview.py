@@ -96,5 +96,9 @@ def test_objects_come_from_tool_messages_only_and_unreadable_ones_are_skipped() 
         {"role": "tool", "content": json.dumps([PAYMENT])},
         {"role": "tool", "content": "Failed to list customers"},
         {"role": "tool", "content": '{"cut short'},
+        {
+            "role": "tool",
+            "content": json.dumps([JANE]) + "\n\n(1 of 900 rows shown; the rest is in the table)",
+        },
     ]
-    assert objects_in_messages(messages) == [[PAYMENT]]
+    assert objects_in_messages(messages) == [[PAYMENT], [JANE]]
