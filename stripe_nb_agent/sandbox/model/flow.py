@@ -19,6 +19,7 @@ __all__ = [
     "Step",
     "Stop",
     "Workflow",
+    "ask",
     "call_notes",
     "check",
     "need",
@@ -36,6 +37,8 @@ class Report:
     details: tuple[str, ...] = ()
     failed: bool = False
     notes: tuple[str, ...] = ()
+    # A question back to the user instead of a guess: nothing was written.
+    asked: bool = False
 
 
 Workflow = Generator[list[Call], list[Observation], Report]
@@ -51,7 +54,11 @@ class Context:
     objects: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def recent(self, *prefixes: str) -> str | None:
-        """The last object id mentioned in earlier turns with one of these prefixes."""
+        """The last object id mentioned in earlier turns with one of these prefixes.
+
+        Only for a request that points back at one object ("it", "that customer"): a write never
+        falls back to whatever id happens to be last in the conversation.
+        """
         return next((i for i in reversed(self.memory) if i.startswith(prefixes)), None)
 
 
@@ -66,6 +73,11 @@ class Stop(Exception):
 def stop(summary: str, *details: str) -> Stop:
     """A :class:`Stop` carrying a failed report, for ``raise stop(...)``."""
     return Stop(Report(summary, tuple(details), failed=True))
+
+
+def ask(question: str, *details: str) -> Stop:
+    """A :class:`Stop` that asks the user instead of guessing (a target or an amount not resolved)."""
+    return Stop(Report(question, tuple(details), asked=True))
 
 
 def need(found: Call | Missing, what: str) -> Call:

@@ -66,6 +66,8 @@ class Intent:
     query: str | None = None
     quantity: int | None = None
     text: str | None = None
+    # An amount phrase that could not be read ("{amount}", "ten bucks"): the workflow asks.
+    unclear: str | None = None
     # Follow-on steps folded into this request.
     with_link: bool = False
     with_finalize: bool = False
@@ -334,16 +336,26 @@ def _invoice(
     text: str, low: str, ids: list[str], email: str | None, creating: bool, limit: int | None
 ) -> Intent:
     customer = _pick(ids, "cus_") or email
-    if creating or re.search(r"\b(invoice|bill)\s+(?:" + _EMAIL.pattern + r"|cus_)", text, re.I):
+    named = _customer_named(text)
+    creating = creating or bool(re.match(r"\s*(?:please\s+|now\s+)?(?:invoice|bill)\s+(?!list|show)", low))
+    if creating or named or re.search(r"\b(invoice|bill)\s+(?:" + _EMAIL.pattern + r"|cus_)", text, re.I):
         rest = _EMAIL.sub("", text)
+        if customer is None and named is not None:
+            customer, rest = named[0], rest.replace(named[1], " ")
+        elif customer is None and _POINTS_AT_CUSTOMER.search(low):
+            customer = "it"
         money = parse_money(rest)
-        product = _pick(ids, "prod_") or _product_words(_strip_money(rest, money))
+        rest = _strip_money(rest, money)
+        quantity, what = _units(rest)
+        product = _pick(ids, "prod_") or what or _product_words(rest)
         return Intent(
             "create_invoice",
             customer=customer,
             price=_pick(ids, "price_"),
             product=product,
             money=money,
+            quantity=quantity,
+            unclear=_placeholder(text),
             with_finalize=bool(re.search(r"\bfinali[sz]e", low)),
         )
     status = next((s for s in _INVOICE_STATUSES if re.search(rf"\b{s}\b", low)), None)
@@ -355,11 +367,70 @@ def _invoice(
 def _refund(text: str, low: str, ids: list[str], refers_back: bool) -> Intent:
     money = parse_money(text)
     ref = _pick(ids, "pi_") or _pick(ids, "ch_")
-    latest = bool(re.search(r"\b(last|latest|most recent|recent)\b", low))
+    latest = bool(re.search(r"\b(last|latest|most recent|recent|newest)\b", low))
     if ref is None and not latest:
         ref = "it" if refers_back else None
-    whole = bool(re.search(r"\b(full|fully|whole|entire|all of)\b", low))
-    return Intent("refund", ref=ref, money=None if whole else money, latest=latest)
+    whole = bool(re.search(r"\b(full|fully|whole|entire|all of|everything)\b", low))
+    # A full refund only when the user says so or gives no amount words at all.
+    unclear = None if whole or money else _placeholder(text) or _amount_words(_ID.sub(" ", text))
+    return Intent("refund", ref=ref, money=None if whole else money, latest=latest, unclear=unclear)
+
+
+_PLACEHOLDER = re.compile(r"\{[^}]*\}|<[^>]*>|\[[^\]]*\]")
+_AMOUNT_WORDS = re.compile(
+    r"\b\d+(?:[.,]\d+)?\b|\b(?:partial(?:ly)?|part of|some of|half|amount|dollars?|euros?|pounds?|bucks?|"
+    r"cents?|yen)\b|[$€£¥]",
+    re.I,
+)
+_POINTS_AT_CUSTOMER = re.compile(
+    r"\b(?:that|this|the same|the new)\s+(?:customer|client)\b|\b(?:them|him|her)\b"
+)
+_CAPITALISED = r"[A-Z][\w.'-]*(?:\s+(?:[A-Z][\w.'-]*|van|de|da|von|del|der|la|le))*"
+
+
+def _placeholder(text: str) -> str | None:
+    """A template slot left in the text, such as ``{amount}``."""
+    return _first(_PLACEHOLDER, text)
+
+
+def _amount_words(text: str) -> str | None:
+    return _first(_AMOUNT_WORDS, text)
+
+
+def _customer_named(text: str) -> tuple[str, str] | None:
+    """A customer named in capitalised words: "invoice Ada Lovelace", "an invoice for Ada Lovelace".
+
+    Returns the name and the phrase it was read from. "for the Premium Plan" is a product, not a name.
+    """
+    m = re.search(
+        r"\b(?:invoice|bill|charge)\s+(?:customer\s+|client\s+)?(?P<a>" + _CAPITALISED + ")"
+        r"|\b(?:invoice|bill)\b.*?\bfor\s+(?:customer\s+|client\s+)?(?P<b>" + _CAPITALISED + ")",
+        text,
+    )
+    if m is None:
+        return None
+    name = (m.group("a") or m.group("b")).strip().rstrip(".,")
+    if name.lower() in ("the", "it", "i") or name.split()[0].lower() in ("the", "my", "our"):
+        return None
+    return name, name
+
+
+def _units(text: str) -> tuple[int | None, str | None]:
+    """ "2 hours of consulting" -> (2, "consulting")."""
+    m = re.search(
+        r"\b(\d{1,4})\s+(?:hours?|hrs?|units?|items?|days?|sessions?|licen[cs]es?|seats?|x)\s+(?:of\s+)?"
+        r"(?P<what>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)?",
+        text,
+        re.I,
+    )
+    if m is None:
+        return None, None
+    what = m.group("what")
+    if what and re.match(r"(?i)(at|for|and|with|then)\b", what):
+        what = None
+    elif what:
+        what = re.split(r"(?i)\s+(?:at|for|and|with|then)\b", what)[0]
+    return int(m.group(1)), what
 
 
 def _subscription(text: str, low: str, ids: list[str], refers_back: bool, limit: int | None) -> Intent:

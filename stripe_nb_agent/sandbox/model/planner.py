@@ -165,12 +165,12 @@ def plan_reply(
         shown = ", ".join(f"`{c.name}` with {c.arguments_json}" for c in outcome)
         step = f"round {len(rounds) + 1}" if rounds else "the first step"
         return reply("", f"I read the request as: {understood}. For {step} I call {shown}.", outcome)
-    failed = any(r.failed for r in outcome)
-    why = (
-        "A step failed or could not be done, so I report it instead of retrying."
-        if failed
-        else ("The tool results are in; I summarise them.")
-    )
+    if any(r.asked for r in outcome):
+        why = "What to act on is not resolved, so I ask instead of guessing, and write nothing."
+    elif any(r.failed for r in outcome):
+        why = "A step failed or could not be done, so I report it instead of retrying."
+    else:
+        why = "The tool results are in; I summarise them."
     return reply(_compose(outcome, brief), f"I read the request as: {understood}. {why}")
 
 

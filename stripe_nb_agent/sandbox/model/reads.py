@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from stripe_nb_agent.sandbox.model.answer import describe, table
-from stripe_nb_agent.sandbox.model.flow import Context, Report, Step, Workflow, check, need, one, step, stop
+from stripe_nb_agent.sandbox.model.flow import Context, Report, Workflow, ask, check, need, one, step, stop
 from stripe_nb_agent.sandbox.model.intents import Intent
 from stripe_nb_agent.sandbox.model.money import format_money
 from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, Missing, Observation, as_list
@@ -14,15 +14,16 @@ from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, M
 __all__ = [
     "account",
     "balance",
+    "customer_matches",
     "docs",
     "find_customer",
-    "find_customer_step",
     "list_customers",
     "list_invoices",
     "list_payments",
     "list_prices",
     "list_report",
     "list_subscriptions",
+    "one_customer",
     "product_step",
     "simple_list",
 ]
@@ -97,45 +98,67 @@ def list_customers(ctx: Context, intent: Intent) -> Workflow:
     return Report(f"{len(items)} {noun}:", tuple(table(items)))
 
 
-def find_customer_step(ctx: Context, who: str) -> Step:
-    """Find one customer by id, email or name; stops with a clear message when there is none."""
-    what = f"find the customer {who}"
+def customer_matches(
+    ctx: Context, who: str
+) -> Generator[list[Call], list[Observation], list[dict[str, Any]]]:
+    """Customers matching an id, or an email or name exactly (case-insensitive): a look-up, never a guess."""
+    what = f"look up the customer {who}"
     if who.startswith("cus_"):
         found = ctx.box.tool(FETCH_TOOL, {"id": who})
         if isinstance(found, Missing):
             found = need(ctx.box.op("GetCustomersCustomer", {"customer": who}), what)
         (obs,) = yield [found]
-        return check(obs, what)
-    if "@" in who:
-        obs = yield from step(ctx, "GetCustomers", {"email": who, "limit": 1}, what)
-    else:
-        query = f'customers:name:"{who}"'
-        found = ctx.box.tool("search_stripe_resources", {"query": query})
-        if isinstance(found, Missing):
-            found = need(ctx.box.op("GetCustomersSearch", {"query": f"name:'{who}'"}), what)
-        (obs,) = yield [found]
-        check(obs, what)
-    if not as_list(obs.data) and not (isinstance(obs.data, dict) and obs.data.get("id")):
-        raise stop(f"I found no customer {who}. Create one first, e.g. *create a customer Ada with {who}*.")
-    return obs
+        return [one(check(obs, what))]
+    field = "email" if "@" in who else "name"
+    query = f'{field}:"{who}"'
+    found = ctx.box.tool("search_stripe_resources", {"query": f"customers:{query}"})
+    if isinstance(found, Missing):
+        found = ctx.box.op("GetCustomersSearch", {"query": query})
+    if isinstance(found, Missing) and field == "email":
+        found = ctx.box.op("GetCustomers", {"email": who, "limit": 10})
+    (obs,) = yield [need(found, what)]
+    check(obs, what)
+    wanted = who.strip().casefold()
+    return [c for c in as_list(obs.data) if str(c.get(field) or "").strip().casefold() == wanted]
+
+
+def one_customer(
+    ctx: Context, who: str, purpose: str
+) -> Generator[list[Call], list[Observation], dict[str, Any]]:
+    """Exactly one customer for ``who``; none or several stop the workflow with a question."""
+    matches = yield from customer_matches(ctx, who)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        create = f"*create a customer {who}*" if "@" not in who else f"*create a customer Name with {who}*"
+        raise ask(
+            f"I found no customer {who!r}, so I did not {purpose}. Should I create one? Say e.g. {create}."
+        )
+    raise ask(
+        f"{len(matches)} customers match {who!r}, so I did not {purpose}: which one? Name it by email or id.",
+        *table(matches),
+    )
 
 
 def find_customer(ctx: Context, intent: Intent) -> Workflow:
     who = intent.email or intent.name or ""
-    obs = yield from find_customer_step(ctx, who)
-    items = as_list(obs.data) or [one(obs)]
+    items = yield from customer_matches(ctx, who)
+    if not items:
+        raise ask(f"I found no customer {who!r}. Should I create one? Say e.g. *create a customer {who}*.")
     return Report(
-        f"Found {describe(items[0])}." if len(items) == 1 else f"{len(items)} customers match:",
+        f"Found {describe(items[0])}." if len(items) == 1 else f"{len(items)} customers match {who!r}:",
         () if len(items) == 1 else tuple(table(items)),
     )
 
 
 def product_step(ctx: Context, ref: str | None) -> Generator[list[Call], list[Observation], dict[str, Any]]:
     """A product by id, by name (looked up with list_products), or the last one mentioned."""
-    if ref is None or ref == "it":
+    if ref is None:
+        raise ask("Which product? Give me its name or id (prod_…).")
+    if ref == "it":
         found = ctx.recent("prod_")
         if found is None:
-            raise stop("Which product? Give me its name or id (prod_…).")
+            raise ask("Which product? Give me its name or id (prod_…).")
         return {"id": found, **ctx.objects.get(found, {})}
     if ref.startswith("prod_"):
         return {"id": ref, **ctx.objects.get(ref, {})}
@@ -159,7 +182,7 @@ def list_prices(ctx: Context, intent: Intent) -> Workflow:
 def list_invoices(ctx: Context, intent: Intent) -> Workflow:
     params: dict[str, Any] = {"limit": intent.limit or 10}
     if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+        params["customer"] = yield from _customer_id(ctx, intent, "list invoices")
     if intent.status and ctx.box.profile == "generic":
         params["status"] = intent.status
     report = yield from list_report(ctx, "GetInvoices", params, "invoices", "list invoices")
@@ -169,13 +192,23 @@ def list_invoices(ctx: Context, intent: Intent) -> Workflow:
 def list_payments(ctx: Context, intent: Intent) -> Workflow:
     params: dict[str, Any] = {"limit": intent.limit or 10}
     if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+        params["customer"] = yield from _customer_id(ctx, intent, "list payments")
     return (yield from list_report(ctx, "GetPaymentIntents", params, "payments", "list your payments"))
+
+
+def _customer_id(ctx: Context, intent: Intent, what: str) -> Generator[list[Call], list[Observation], str]:
+    who = intent.customer or ""
+    if who == "it":
+        recent = ctx.recent("cus_")
+        if recent is None:
+            raise ask("Which customer? Give me a name, an email or an id (cus_…).")
+        return recent
+    return str((yield from one_customer(ctx, who, what))["id"])
 
 
 def list_subscriptions(ctx: Context, intent: Intent) -> Workflow:
     params: dict[str, Any] = {"limit": intent.limit or 10, "status": intent.status}
     if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
+        params["customer"] = yield from _customer_id(ctx, intent, "list subscriptions")
     noun = f"{intent.status.replace('_', ' ')} subscriptions" if intent.status else "subscriptions"
     return (yield from list_report(ctx, "GetSubscriptions", params, noun, "list subscriptions"))
