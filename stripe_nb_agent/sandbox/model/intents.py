@@ -8,12 +8,13 @@ me a payment link" or "and finalize it" become steps of the request they follow.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from stripe_nb_agent.sandbox.model.money import Money, parse_interval, parse_money
 
-__all__ = ["Intent", "Kind", "parse_intents"]
+__all__ = ["CLOSE", "WRITE_SURE", "Intent", "Kind", "Read", "parse_clause", "parse_intents", "read_slots"]
 
 Kind = Literal[
     "greet",
@@ -44,6 +45,23 @@ Kind = Literal[
 ]
 
 
+class Reading(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def writes(self) -> bool: ...
+
+
+# A clause -> its readings, best first; empty when it reads as nothing the stand-in knows.
+Read = Callable[[str], Sequence[Reading]]
+# A rival reading this close to the best one (as a share of its probability) makes the request unclear.
+CLOSE = 0.35
+# A write is done only when its reading is at least this probable.
+WRITE_SURE = 0.5
+
+
 @dataclass(frozen=True)
 class Intent:
     """One request. Only the fields its kind uses are set."""
@@ -66,6 +84,10 @@ class Intent:
     query: str | None = None
     quantity: int | None = None
     text: str | None = None
+    # When the best readings of the request were close and one writes: the kinds, best first.
+    unsure: tuple[str, ...] = ()
+    # "How many ...": answer with a count.
+    count: bool = False
     # An amount phrase that could not be read ("{amount}", "ten bucks"): the workflow asks.
     unclear: str | None = None
     # Follow-on steps folded into this request.
@@ -138,8 +160,16 @@ _NAME_STOP = (
 )
 
 
-def parse_intents(text: str) -> list[Intent]:
-    """Every request in ``text``, in order; an empty list when nothing was understood."""
+def parse_intents(text: str, read: Read | None = None) -> list[Intent]:
+    """Every request in ``text``, in order; an empty list when nothing was understood.
+
+    ``read`` tells the kind of each clause (the phrasebook reader, best reading first); without
+    it, the keyword rules of :func:`parse_clause` decide, a weaker fallback.
+    """
+
+    def parse_clause(clause: str) -> Intent | None:
+        return _by_rules(clause) if read is None else _by_reading(clause, read)
+
     clauses = [c for c in _SPLIT.split(text.strip()) if c and c.strip()]
     found: list[tuple[Intent, str]] = []  # each request with the text it was read from
     pending = ""
@@ -163,6 +193,8 @@ def parse_intents(text: str) -> list[Intent]:
                 pending = clause
                 continue
         pending = ""
+        if found and found[-1][0] == intent:
+            continue  # the same request said twice ("who is in trial? list trialing subscriptions")
         if found and _folds_into(found[-1][0], intent):
             found[-1] = (_fold(found[-1][0], intent), found[-1][1])
             continue
@@ -184,7 +216,29 @@ def _fold(first: Intent, then: Intent) -> Intent:
     return replace(first, with_finalize=True)
 
 
+def _by_reading(clause: str, read: Read) -> Intent | None:
+    readings = read(clause)
+    if not readings:
+        return None
+    best = readings[0]
+    intent = read_slots(best.kind, clause)
+    if intent is None:
+        return None
+    # A write read with little confidence, or close readings that disagree on writing: the planner
+    # asks instead of picking one.
+    if best.writes and best.score < WRITE_SURE:
+        rivals = [r.kind for r in readings[1:3] if r.score >= best.score * CLOSE / 2]
+        return replace(intent, unsure=(best.kind, *rivals))
+    rivals = [r.kind for r in readings[1:3] if r.score >= best.score * CLOSE and r.writes != best.writes]
+    return replace(intent, unsure=(best.kind, *rivals)) if rivals else intent
+
+
 def parse_clause(clause: str) -> Intent | None:
+    """One request in one clause by the keyword rules alone (the fallback reader), or None."""
+    return _by_rules(clause)
+
+
+def _by_rules(clause: str) -> Intent | None:
     """One request in one clause, or None."""
     text = clause.strip()
     low = text.lower()
@@ -333,12 +387,26 @@ def _strip_money(text: str, money: Money | None) -> str:
 
 
 def _invoice(
-    text: str, low: str, ids: list[str], email: str | None, creating: bool, limit: int | None
+    text: str,
+    low: str,
+    ids: list[str],
+    email: str | None,
+    creating: bool,
+    limit: int | None,
+    *,
+    force: bool = False,
 ) -> Intent:
     customer = _pick(ids, "cus_") or email
     named = _customer_named(text)
-    creating = creating or bool(re.match(r"\s*(?:please\s+|now\s+)?(?:invoice|bill)\s+(?!list|show)", low))
-    if creating or named or re.search(r"\b(invoice|bill)\s+(?:" + _EMAIL.pattern + r"|cus_)", text, re.I):
+    if not force:
+        creating = creating or bool(
+            re.match(r"\s*(?:please\s+|now\s+)?(?:invoice|bill)\s+(?!list|show)", low)
+        )
+    if (
+        creating
+        or (named and not force)
+        or re.search(r"\b(invoice|bill)\s+(?:" + _EMAIL.pattern + r"|cus_)", text, re.I)
+    ):
         rest = _EMAIL.sub("", text)
         if customer is None and named is not None:
             customer, rest = named[0], rest.replace(named[1], " ")
@@ -358,6 +426,8 @@ def _invoice(
             unclear=_placeholder(text),
             with_finalize=bool(re.search(r"\bfinali[sz]e", low)),
         )
+    if force and customer is None:
+        customer = _capitalised_after(text, r"bill|billed|invoice|invoiced|for|to|of|did|has")
     status = next((s for s in _INVOICE_STATUSES if re.search(rf"\b{s}\b", low)), None)
     if status is None and re.search(r"\b(unpaid|outstanding|due)\b", low):
         status = "open"
@@ -433,14 +503,20 @@ def _units(text: str) -> tuple[int | None, str | None]:
     return int(m.group(1)), what
 
 
-def _subscription(text: str, low: str, ids: list[str], refers_back: bool, limit: int | None) -> Intent:
+def _subscription(
+    text: str, low: str, ids: list[str], refers_back: bool, limit: int | None, kind: str | None = None
+) -> Intent:
     sub = _pick(ids, "sub_")
     customer = _pick(ids, "cus_") or _first(_EMAIL, text)
-    if re.search(r"\b(cancel|stop|end|terminate|unsubscribe)\b", low) and not re.search(
-        r"\b(cancell?ed|list|show)\b", low
+    if kind == "cancel_subscription" or (
+        kind is None
+        and re.search(r"\b(cancel|stop|end|terminate|unsubscribe)\b", low)
+        and not re.search(r"\b(cancell?ed|list|show)\b", low)
     ):
         return Intent("cancel_subscription", ref=sub or ("it" if refers_back else None), customer=customer)
-    if re.search(r"\b(update|change|switch|move|upgrade|downgrade|set)\b", low):
+    if kind == "update_subscription" or (
+        kind is None and re.search(r"\b(update|change|switch|move|upgrade|downgrade|set)\b", low)
+    ):
         return Intent(
             "update_subscription",
             ref=sub or ("it" if refers_back else None),
@@ -452,7 +528,8 @@ def _subscription(text: str, low: str, ids: list[str], refers_back: bool, limit:
         if re.search(rf"\b{re.escape(word)}\b", low):
             status = value
             break
-    return Intent("list_subscriptions", status=status, customer=customer, limit=limit)
+    count = bool(re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", low))
+    return Intent("list_subscriptions", status=status, customer=customer, limit=limit, count=count)
 
 
 def _coupon(text: str, low: str, creating: bool, limit: int | None) -> Intent:
@@ -515,3 +592,101 @@ def _first(pattern: re.Pattern[str], text: str, group: int = 0) -> str | None:
 
 def mentions_interval(text: str) -> bool:
     return parse_interval(text) is not None
+
+
+def read_slots(kind: str, clause: str) -> Intent | None:
+    """The request of a known kind, with its slots (names, emails, ids, money, counts, statuses) by rules."""
+    text = clause.strip()
+    low = text.lower()
+    email = _first(_EMAIL, text)
+    ids = _ID.findall(text)
+    limit = _limit(low)
+    refers_back = bool(re.search(r"\b(it|its|that|this|that one|the same)\b", low))
+    count = bool(re.search(r"\bhow many\b|\bnumber of\b|\bcount\b", low))
+    if kind in ("greet", "help", "balance", "account"):
+        return Intent(cast(Kind, kind))
+    if kind == "docs":
+        return Intent("docs", query=text.rstrip("?").strip() + "?")
+    if kind == "create_customer":
+        return Intent("create_customer", name=_customer_name(text, email), email=email)
+    if kind == "find_customer":
+        named = re.search(r"\b(?:named|called|name)\s+(.+?)" + _NAME_STOP, text, re.I)
+        name = _first(_QUOTED, text, group=1) or (named.group(1).strip() if named else None)
+        name = name or _capitalised_after(text, r"find|look up|lookup|search for|search|is|who is|get")
+        if email or name:
+            return Intent("find_customer", email=email, name=None if email else name)
+        return Intent("list_customers", limit=limit, count=count)
+    if kind == "list_customers":
+        return Intent("list_customers", limit=limit, customer=_pick(ids, "cus_"), count=count)
+    if kind == "create_product":
+        return Intent("create_product", name=_product_name(text), money=parse_money(text))
+    if kind in ("list_products", "list_coupons", "list_disputes"):
+        return Intent(cast(Kind, kind), limit=limit, count=count)
+    if kind in ("create_price", "list_prices"):
+        intent = _price(text, low, ids, kind == "create_price", refers_back, limit)
+        if kind == "list_prices" and intent.kind != "list_prices":
+            product = _pick(ids, "prod_") or _product_words(text)
+            return Intent("list_prices", product=product, ref="it" if refers_back and not product else None)
+        return intent
+    if kind == "create_payment_link":
+        return Intent(
+            "create_payment_link",
+            price=_pick(ids, "price_"),
+            product=_pick(ids, "prod_") or _product_words(text),
+            ref="it" if refers_back else None,
+            quantity=_quantity(low),
+        )
+    if kind in ("create_invoice", "list_invoices"):
+        return replace(
+            _invoice(text, low, ids, email, kind == "create_invoice", limit, force=True), count=count
+        )
+    if kind == "finalize_invoice":
+        return Intent("finalize_invoice", ref=_pick(ids, "in_") or "it")
+    if kind == "refund":
+        return _refund(text, low, ids, refers_back)
+    if kind == "list_payments":
+        customer = _pick(ids, "cus_") or email or _capitalised_after(text, r"did|has|from|of|for|by")
+        return Intent(
+            "list_payments", limit=limit, customer=customer, status=_payment_status(low), count=count
+        )
+    if kind in ("list_subscriptions", "cancel_subscription", "update_subscription"):
+        return _subscription(text, low, ids, refers_back, limit, kind=kind)
+    if kind in ("create_coupon", "list_coupons"):
+        return _coupon(text, low, kind == "create_coupon", limit)
+    if kind == "update_dispute":
+        match = re.search(r"[:\-–]\s*(.+)$", text)
+        dispute = _pick(ids, "dp_")
+        if dispute is None:
+            return Intent("list_disputes", limit=limit)
+        return Intent("update_dispute", ref=dispute, text=match.group(1) if match else None)
+    return None
+
+
+def _capitalised_after(text: str, words: str) -> str | None:
+    """A capitalised name right after one of ``words``: "what did Grace Hopper pay" -> Grace Hopper."""
+    m = re.search(
+        r"\b(?:" + words + r")\s+(?:the\s+customer\s+|customer\s+|client\s+)?(" + _CAPITALISED + ")", text
+    )
+    if m is None:
+        return None
+    name = m.group(1).strip()
+    first = name.split()[0]
+    if first.lower() in ("i", "the", "my", "stripe", "it") or len(name.split()) < 2:
+        return None
+    return name
+
+
+_PAYMENT_STATUSES = (
+    (r"\b(failed|failing|declined|unsuccessful|bounced)\b", "failed"),
+    (r"\b(succeeded|successful|completed|paid)\b", "succeeded"),
+    (r"\b(refunded)\b", "refunded"),
+    (r"\b(canceled|cancelled)\b", "canceled"),
+    (
+        r"\b(incomplete|pending|requires? (?:a )?payment method|need a payment method)\b",
+        "requires_payment_method",
+    ),
+)
+
+
+def _payment_status(low: str) -> str | None:
+    return next((status for pattern, status in _PAYMENT_STATUSES if re.search(pattern, low)), None)

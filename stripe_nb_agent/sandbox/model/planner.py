@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
 from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
+from stripe_nb_agent.sandbox.model.understand import load_phrasebook, reader
 from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
 
 __all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "examples_for", "plan_reply"]
@@ -23,8 +24,12 @@ __all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "e
 Persona = Literal["sandbox", "sandbox-brief"]
 DEFAULT_MAX_ROUNDS = 8
 DISCLOSURE = (
-    "I am the offline sandbox's deterministic rule-based stand-in, not a language model: "
-    "I match keywords and patterns and plan Stripe tool calls by fixed rules."
+    "I am the offline sandbox's deterministic stand-in, not a language model: I read a request by "
+    "comparing it with a phrasebook of example requests and plan Stripe tool calls by fixed rules."
+)
+FALLBACK_DISCLOSURE = (
+    "I am the offline sandbox's deterministic stand-in, not a language model, running a weaker "
+    "fallback: keyword rules (the embedding extra is not installed), and fixed rules for tool calls."
 )
 # What the help text suggests when no tools are offered: requests that work with either Stripe
 # tool set once connected. With tools, only the requests those tools can carry out are suggested.
@@ -136,11 +141,13 @@ def plan_reply(
     text = _text(messages[last_user].get("content")) if last_user >= 0 else ""
     memory, objects = _memory(messages[: max(last_user, 0)])
     rounds = _rounds(messages[last_user + 1 :])
-    intents = parse_intents(text)
+    found = reader()
+    intents = parse_intents(text, found.readings if found else None)
     brief = persona == "sandbox-brief"
+    disclosure = DISCLOSURE if found else FALLBACK_DISCLOSURE
 
     def reply(content: str, why: str, calls: tuple[Call, ...] = ()) -> Plan:
-        return Plan("" if brief else f"{DISCLOSURE} {why}", content, calls)
+        return Plan("" if brief else f"{disclosure} {why}", content, calls)
 
     chat = [i for i in intents if i.kind in ("greet", "help")]
     work = [i for i in intents if i.kind not in ("greet", "help")]
@@ -150,6 +157,13 @@ def plan_reply(
         if chat:
             return reply(_capabilities(box, brief), "The user asks what I can do.")
         return reply(_unknown(text, box, brief), "No rule matches this request, so I say so.")
+    unsure = next((i for i in work if i.unsure), None)
+    if unsure is not None and not rounds:
+        return reply(
+            _which_reading(unsure),
+            "The best readings of this request are close and one of them changes data, so I ask "
+            "instead of picking one; nothing is written.",
+        )
     if box.profile == "none":
         return reply(_no_tools(work, brief), "The request needs Stripe tools, but none are offered.")
     if len(rounds) >= max_rounds:
@@ -287,6 +301,17 @@ def _compose(reports: list[Report], brief: bool) -> str:
             lines += [f"\n_Note: {note}_" for note in report.notes]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _which_reading(intent: Intent) -> str:
+    book = load_phrasebook()
+    options = "\n".join(
+        f"- {kind.replace('_', ' ')} (e.g. *{book.entry(kind).example}*)" for kind in intent.unsure
+    )
+    return (
+        "I'm not sure what you mean, and one reading would change your Stripe data, so I did nothing. "
+        f"Did you mean one of these?\n{options}\nRephrase with the one you mean."
+    )
 
 
 def _describe(intent: Intent) -> str:

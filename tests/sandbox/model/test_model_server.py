@@ -58,7 +58,7 @@ def test_invoke_chat_streams_reasoning_first_then_text_then_a_usage_chunk(server
     kinds = [next(iter(c["choices"][0]["delta"]), None) for c in got[1:-2]]
     assert kinds == sorted(kinds, key=lambda k: k != "reasoning_content")  # all reasoning before content
     reasoning = "".join(c["choices"][0]["delta"].get("reasoning_content", "") for c in got[1:-2])
-    assert "rule-based stand-in, not a language model" in reasoning
+    assert "stand-in, not a language model" in reasoning
     assert got[-2]["choices"][0] == {"finish_reason": "stop", "index": 0, "delta": {}}
     assert got[-1]["choices"] == []
     assert got[-1]["usage"]["total_tokens"] > 0
