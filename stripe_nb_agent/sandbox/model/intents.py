@@ -86,8 +86,14 @@ class Intent:
     text: str | None = None
     # When the best readings of the request were close and one writes: the kinds, best first.
     unsure: tuple[str, ...] = ()
-    # "How many ...": answer with a count.
+    # Qualifiers of a list: "how many" (answer with a count), "are there any" (lead with yes or no),
+    # amount bounds, an order ("by total spend"), and a time phrase the tools can't filter by.
     count: bool = False
+    question: bool = False
+    above: Money | None = None
+    below: Money | None = None
+    order: str | None = None
+    when: str | None = None
     # An amount phrase that could not be read ("{amount}", "ten bucks"): the workflow asks.
     unclear: str | None = None
     # Follow-on steps folded into this request.
@@ -596,6 +602,46 @@ def mentions_interval(text: str) -> bool:
 
 def read_slots(kind: str, clause: str) -> Intent | None:
     """The request of a known kind, with its slots (names, emails, ids, money, counts, statuses) by rules."""
+    intent = _slots(kind, clause)
+    if intent is None or not intent.kind.startswith("list_"):
+        return intent
+    return _qualified(intent, clause.strip())
+
+
+_ABOVE = re.compile(
+    r"\b(?:over|above|more than|greater than|bigger than|larger than|at least|exceeding|>=?)\s*", re.I
+)
+_BELOW = re.compile(r"\b(?:under|below|less than|smaller than|at most|<=?)\s*", re.I)
+_QUESTION = re.compile(r"^\s*(?:are|is|do|does|did|have|has|any)\b", re.I)
+_WHEN = re.compile(
+    r"\b(?:today|yesterday|this (?:week|month|year)|last (?:week|month|year)|since \w+|in (?:january|"
+    r"february|march|april|may|june|july|august|september|october|november|december)|recently|lately)\b",
+    re.I,
+)
+_BY_SPEND = re.compile(
+    r"\bby (?:total )?(?:spend|spending|revenue|amount spent|sales)\b|\b(?:spent|paid|spend) the most\b|"
+    r"\b(?:best|biggest|top) (?:\d+ )?(?:customers|clients|buyers)\b",
+    re.I,
+)
+
+
+def _bound(pattern: re.Pattern[str], text: str) -> Money | None:
+    m = pattern.search(text)
+    return parse_money(text[m.end() : m.end() + 40]) if m else None
+
+
+def _qualified(intent: Intent, text: str) -> Intent:
+    return replace(
+        intent,
+        question=bool(_QUESTION.match(text)),
+        above=_bound(_ABOVE, text),
+        below=_bound(_BELOW, text),
+        order="spend" if intent.kind == "list_customers" and _BY_SPEND.search(text) else None,
+        when=_first(_WHEN, text),
+    )
+
+
+def _slots(kind: str, clause: str) -> Intent | None:
     text = clause.strip()
     low = text.lower()
     email = _first(_EMAIL, text)
@@ -620,7 +666,9 @@ def read_slots(kind: str, clause: str) -> Intent | None:
         return Intent("list_customers", limit=limit, customer=_pick(ids, "cus_"), count=count)
     if kind == "create_product":
         return Intent("create_product", name=_product_name(text), money=parse_money(text))
-    if kind in ("list_products", "list_coupons", "list_disputes"):
+    if kind == "list_disputes":
+        return Intent("list_disputes", limit=limit, count=count, status=_dispute_status(low))
+    if kind in ("list_products", "list_coupons"):
         return Intent(cast(Kind, kind), limit=limit, count=count)
     if kind in ("create_price", "list_prices"):
         intent = _price(text, low, ids, kind == "create_price", refers_back, limit)
@@ -686,6 +734,12 @@ _PAYMENT_STATUSES = (
         "requires_payment_method",
     ),
 )
+
+
+def _dispute_status(low: str) -> str | None:
+    if re.search(r"\b(open|pending|unanswered|need(?:s|ing)? (?:a )?response|respond|waiting)\b", low):
+        return "open_dispute"
+    return next((s for s in ("won", "lost") if re.search(rf"\b{s}\b", low)), None)
 
 
 def _payment_status(low: str) -> str | None:

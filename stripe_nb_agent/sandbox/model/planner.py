@@ -147,7 +147,8 @@ def plan_reply(
     disclosure = DISCLOSURE if found else FALLBACK_DISCLOSURE
 
     def reply(content: str, why: str, calls: tuple[Call, ...] = ()) -> Plan:
-        return Plan("" if brief else f"{disclosure} {why}", content, calls)
+        # Who is speaking is said once per request, not repeated in every round's reasoning.
+        return Plan("" if brief else why if rounds else f"{disclosure} {why}", content, calls)
 
     chat = [i for i in intents if i.kind in ("greet", "help")]
     work = [i for i in intents if i.kind not in ("greet", "help")]
@@ -175,17 +176,21 @@ def plan_reply(
     ctx = Context(box, memory, objects)
     outcome = _replay([workflow_for(ctx, i) for i in work], rounds)
     understood = "; ".join(_describe(i) for i in work)
+    done = _done(rounds)
     if isinstance(outcome, tuple):
         shown = ", ".join(f"`{c.name}` with {c.arguments_json}" for c in outcome)
-        step = f"round {len(rounds) + 1}" if rounds else "the first step"
-        return reply("", f"I read the request as: {understood}. For {step} I call {shown}.", outcome)
+        if rounds:
+            return reply("", f"Round {len(rounds) + 1}: {done} answered, so next I call {shown}.", outcome)
+        return reply("", f"I read the request as: {understood}. First I call {shown}.", outcome)
     if any(r.asked for r in outcome):
-        why = "What to act on is not resolved, so I ask instead of guessing, and write nothing."
+        why = "what to act on is not resolved, so I ask instead of guessing, and write nothing."
     elif any(r.failed for r in outcome):
-        why = "A step failed or could not be done, so I report it instead of retrying."
+        why = "a step failed or could not be done, so I report it instead of retrying."
     else:
-        why = "The tool results are in; I summarise them."
-    return reply(_compose(outcome, brief), f"I read the request as: {understood}. {why}")
+        why = f"I summarise: {outcome[0].summary[:80].rstrip(':')}"
+    if rounds:
+        return reply(_compose(outcome, brief), f"After {len(rounds)} round(s) ({done}), {why}")
+    return reply(_compose(outcome, brief), f"I read the request as: {understood}; {why}")
 
 
 def _replay(
@@ -301,6 +306,16 @@ def _compose(reports: list[Report], brief: bool) -> str:
             lines += [f"\n_Note: {note}_" for note in report.notes]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _done(rounds: list[list[Observation]]) -> str:
+    """The operations of the rounds so far, in a few words ("list_customers, then fetch ×3")."""
+    steps = []
+    for observations in rounds:
+        names = [str(o.call.arguments.get("stripe_api_operation_id") or o.call.name) for o in observations]
+        counted = dict.fromkeys(names)
+        steps.append(", ".join(f"{n} ×{names.count(n)}" if names.count(n) > 1 else n for n in counted))
+    return ", then ".join(steps)
 
 
 def _which_reading(intent: Intent) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 from stripe_nb_agent.sandbox.model.answer import describe, table
@@ -17,15 +17,8 @@ __all__ = [
     "customer_matches",
     "docs",
     "find_customer",
-    "list_customers",
-    "list_invoices",
-    "list_payments",
-    "list_prices",
-    "list_report",
-    "list_subscriptions",
     "one_customer",
     "product_step",
-    "simple_list",
 ]
 
 
@@ -67,35 +60,6 @@ def docs(ctx: Context, intent: Intent) -> Workflow:
     text = " ".join(text.split())
     excerpt = text if len(text) <= 600 else text[:600].rsplit(" ", 1)[0] + " …"
     return Report(f"From the Stripe docs on *{question}*:", (f"> {excerpt}",))
-
-
-def list_report(ctx: Context, op: str, params: dict[str, Any], noun: str, what: str) -> Workflow:
-    obs = yield from step(ctx, op, params, what)
-    items = as_list(obs.data)
-    if not items:
-        return Report(f"No {noun} found.")
-    return Report(f"{len(items)} {noun if len(items) != 1 else noun.rstrip('s')}:", tuple(table(items)))
-
-
-def simple_list(op: str, noun: str, what: str) -> Callable[[Context, Intent], Workflow]:
-    def run(ctx: Context, intent: Intent) -> Workflow:
-        return (yield from list_report(ctx, op, {"limit": intent.limit or 10}, noun, what))
-
-    return run
-
-
-def list_customers(ctx: Context, intent: Intent) -> Workflow:
-    obs = yield from step(ctx, "GetCustomers", {"limit": intent.limit or 10}, "list your customers")
-    items = as_list(obs.data)
-    if not items:
-        return Report("No customers found.")
-    # Classic list_customers trims to ids: fetch details, in one round, when the tool is offered.
-    if all(set(i) <= {"id"} for i in items) and ctx.box.has(FETCH_TOOL):
-        fetches = [need(ctx.box.tool(FETCH_TOOL, {"id": i["id"]}), "fetch customers") for i in items[:10]]
-        fetched = yield fetches
-        items = [one(o) if o.ok else {"id": o.call.arguments.get("id")} for o in fetched]
-    noun = "customers" if len(items) != 1 else "customer"
-    return Report(f"{len(items)} {noun}:", tuple(table(items)))
 
 
 def customer_matches(
@@ -170,45 +134,3 @@ def product_step(ctx: Context, ref: str | None) -> Generator[list[Call], list[Ob
     raise stop(
         f"I found no product named {ref!r}. Create it first, e.g. *create a product {ref} at $20/month*."
     )
-
-
-def list_prices(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.product or intent.ref:
-        params["product"] = (yield from product_step(ctx, intent.product or intent.ref))["id"]
-    return (yield from list_report(ctx, "GetPrices", params, "prices", "list prices"))
-
-
-def list_invoices(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.customer:
-        params["customer"] = yield from _customer_id(ctx, intent, "list invoices")
-    if intent.status and ctx.box.profile == "generic":
-        params["status"] = intent.status
-    report = yield from list_report(ctx, "GetInvoices", params, "invoices", "list invoices")
-    return report
-
-
-def list_payments(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.customer:
-        params["customer"] = yield from _customer_id(ctx, intent, "list payments")
-    return (yield from list_report(ctx, "GetPaymentIntents", params, "payments", "list your payments"))
-
-
-def _customer_id(ctx: Context, intent: Intent, what: str) -> Generator[list[Call], list[Observation], str]:
-    who = intent.customer or ""
-    if who == "it":
-        recent = ctx.recent("cus_")
-        if recent is None:
-            raise ask("Which customer? Give me a name, an email or an id (cus_…).")
-        return recent
-    return str((yield from one_customer(ctx, who, what))["id"])
-
-
-def list_subscriptions(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10, "status": intent.status}
-    if intent.customer:
-        params["customer"] = yield from _customer_id(ctx, intent, "list subscriptions")
-    noun = f"{intent.status.replace('_', ' ')} subscriptions" if intent.status else "subscriptions"
-    return (yield from list_report(ctx, "GetSubscriptions", params, noun, "list subscriptions"))

@@ -417,3 +417,90 @@ def test_the_same_conversation_gives_the_same_refund_plan() -> None:
     messages = [{"role": "user", "content": "refund $5 of the last payment"}]
     assert plan_reply(messages, tools) == plan_reply(messages, tools)
     assert json.dumps([c.arguments_json for c in plan_reply(messages, tools).tool_calls])
+
+
+# -- qualifiers -----------------------------------------------------------------------------------
+
+BOTH = pytest.mark.parametrize("profile", ["classic", "generic"])
+
+
+def answer_rows(answer: str) -> list[str]:
+    return [line for line in answer.splitlines() if line.startswith("| `")]
+
+
+@BOTH
+async def test_failed_payments_are_only_the_failed_ones_and_the_local_filter_is_said(profile: str) -> None:
+    turn = await ask(profile, "list failed payments", StripeStore())
+    rows = answer_rows(turn.answer)
+    assert rows
+    assert all("requires_payment_method" in row for row in rows)
+    assert "can't filter by status" in turn.answer
+    assert turn.answer.startswith(f"{len(rows)} failed payments")
+
+
+@BOTH
+async def test_an_amount_threshold_is_applied_to_the_fetched_payments_and_said(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "payments over $500", store)
+    big = [
+        p
+        for p in store.list_payment_intents(limit=100)["data"]
+        if p["currency"] == "usd" and p["amount"] > 50000
+    ]
+    assert turn.answer.startswith(f"{len(big)} payments over $500.00")
+    assert "can't filter by amount" in turn.answer
+
+
+@BOTH
+async def test_top_customers_by_spend_are_ranked_from_payments_with_names(profile: str) -> None:
+    turn = await ask(profile, "top 3 customers by total spend", StripeStore())
+    assert turn.answer.startswith("Top 3 customers by spend:")
+    rows = [line for line in turn.answer.splitlines() if "(`cus_" in line]
+    assert len(rows) == 3
+    assert "I added up your 100 newest payments myself" in turn.answer
+
+
+@BOTH
+async def test_how_many_answers_with_a_count(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "how many customers do I have?", store)
+    total = len(store.list_customers(limit=100)["data"])
+    assert turn.answer.startswith(f"You have {total} customers.")
+    assert not any(n == "search_stripe_documentation" for n, _ in turn.calls)
+
+
+@BOTH
+async def test_a_yes_no_question_leads_with_the_answer(profile: str) -> None:
+    store = StripeStore()
+    disputes = store.list_disputes(limit=100)["data"]
+    waiting = [d for d in disputes if d["status"] == "needs_response"]
+    turn = await ask(profile, "are there any open disputes?", store)
+    assert turn.answer.startswith(f"Yes — {len(disputes)} open disputes; {len(waiting)} need a response")
+
+
+@BOTH
+async def test_payments_are_listed_with_their_customers_names(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "list my last 3 payments", store)
+    newest = store.list_payment_intents(limit=1)["data"][0]
+    name = store.fetch(newest["customer"])["name"]
+    assert f"{name} (`{newest['customer']}`)" in turn.answer
+
+
+@BOTH
+async def test_a_date_it_cannot_filter_by_is_said_aloud(profile: str) -> None:
+    turn = await ask(profile, "show me the payments from last week", StripeStore())
+    assert "I did not filter by date ('last week')" in turn.answer
+
+
+async def test_reasoning_is_not_the_same_paragraph_every_round() -> None:
+    store = StripeStore()
+    tools = _tools("classic")
+    turn = await ask("classic", "list my last 3 payments", store)
+    reasonings = []
+    for n in range(len(turn.messages)):
+        if turn.messages[n]["role"] == "assistant":
+            reasonings.append(plan_reply(turn.messages[:n], tools).reasoning)
+    assert len(reasonings) >= 2
+    assert len(set(reasonings)) == len(reasonings)
+    assert sum("not a language model" in r for r in reasonings) == 1
