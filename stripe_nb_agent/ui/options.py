@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "approve",
     "decline",
     "export",
+    "examples",
     "help",
 )
 
@@ -54,6 +55,7 @@ HELP = """\
   approve [NUMBER|CALL_ID|all] run held write calls (confirm policy) and continue the turn
   decline [NUMBER|CALL_ID|all] refuse held write calls and continue the turn
   export FILE.md|FILE.json     write the conversation (redacted)
+  examples                     what the offline stand-in understands, by topic
   help                         this text"""
 
 

@@ -38,6 +38,8 @@ __all__ = [
     "Phrasebook",
     "Reader",
     "Reading",
+    "evaluate",
+    "examples_by_topic",
     "load_phrasebook",
     "mask",
     "reader",
@@ -293,3 +295,12 @@ def evaluate(found: Reader) -> Evaluation:
         return readings[0].kind if readings else "none"
 
     return Evaluation(tuple((e.kind, text, best(text)) for e in found.book.entries for text in e.held_out))
+
+
+def examples_by_topic(per_kind: int = 3) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(topic, kind in words, phrasings) for every kind the stand-in understands, from the phrasebook."""
+    out = []
+    for entry in load_phrasebook().entries:
+        others = [t for t in entry.train if t != entry.example][: per_kind - 1]
+        out.append((entry.topic, entry.kind.replace("_", " "), (entry.example, *others)))
+    return sorted(out, key=lambda row: row[0])
