@@ -135,9 +135,9 @@ def test_stream_false_answers_one_chat_completion(server: SandboxModelServer) ->
 
 
 def test_unknown_collection_or_model_is_a_404_naming_the_ones_that_exist(server: SandboxModelServer) -> None:
-    resp = post(server, "/collection/gpt-120-oss/invoke-chat", {"messages": [user("hi")]})
+    resp = post(server, "/collection/llama-9000/invoke-chat", {"messages": [user("hi")]})
     assert resp.status_code == 404
-    assert resp.json()["error"]["available"] == ["sandbox", "sandbox-brief"]
+    assert resp.json()["error"]["available"] == ["sandbox", "sandbox-brief", "gpt-120-oss", "gemma-3-12b"]
     resp = post(server, "/collection/open-ai/chat/completions", {"model": "gpt-4", "messages": [user("hi")]})
     assert resp.status_code == 404
     assert "sandbox-brief" in resp.json()["error"]["message"]
