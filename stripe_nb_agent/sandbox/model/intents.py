@@ -335,6 +335,45 @@ def _customer_name(text: str, email: str | None) -> str | None:
     )
     if m and not _EMAIL.fullmatch(m.group(1).strip()):
         return m.group(1).strip().rstrip(".,")
+    return _person(text)
+
+
+_NOT_NAMES = frozenset(
+    (
+        "i",
+        "the",
+        "my",
+        "our",
+        "a",
+        "an",
+        "it",
+        "stripe",
+        "please",
+        "new",
+        "customer",
+        "client",
+        "create",
+        "add",
+    )
+)
+
+
+def _person(text: str) -> str | None:
+    """The first run of two or more capitalised words that reads as a person's or firm's name.
+
+    The sentence's first word and words after "the" are skipped: "Create ..." and "the Premium Plan"
+    are not names.
+    """
+    for m in re.finditer(
+        r"(?<![\w@.])[A-Z][\w'-]*(?:\s+(?:van|de|da|von|del|der|la|le)?\s*[A-Z][\w'-]*)+", text
+    ):
+        words = m.group(0).split()
+        if m.start() == 0 or text[: m.start()].rstrip().lower().endswith(" the"):
+            words = words[1:] if m.start() == 0 else []
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        if len(words) >= 2:
+            return " ".join(words)
     return None
 
 
@@ -433,7 +472,7 @@ def _invoice(
             with_finalize=bool(re.search(r"\bfinali[sz]e", low)),
         )
     if force and customer is None:
-        customer = _capitalised_after(text, r"bill|billed|invoice|invoiced|for|to|of|did|has")
+        customer = _person(text)
     status = next((s for s in _INVOICE_STATUSES if re.search(rf"\b{s}\b", low)), None)
     if status is None and re.search(r"\b(unpaid|outstanding|due)\b", low):
         status = "open"
@@ -484,7 +523,8 @@ def _customer_named(text: str) -> tuple[str, str] | None:
         text,
     )
     if m is None:
-        return None
+        person = _person(text)
+        return (person, person) if person else None
     name = (m.group("a") or m.group("b")).strip().rstrip(".,")
     if name.lower() in ("the", "it", "i") or name.split()[0].lower() in ("the", "my", "our"):
         return None
@@ -561,8 +601,8 @@ def _coupon(text: str, low: str, creating: bool, limit: int | None) -> Intent:
 
 
 def _coupon_name(text: str) -> str | None:
-    m = re.search(r"\b(?:named|called|code)\s+([A-Za-z0-9_-]+)", text)
-    return m.group(1) if m else None
+    m = re.search(r"\b(?:named|called)\s+([A-Za-z0-9_-]+)|\bcode\s+([A-Z0-9_-]{3,})\b", text)
+    return (m.group(1) or m.group(2)) if m else None
 
 
 def _limit(low: str) -> int | None:
@@ -630,10 +670,24 @@ def _bound(pattern: re.Pattern[str], text: str) -> Money | None:
     return parse_money(text[m.end() : m.end() + 40]) if m else None
 
 
+# What each list is of, in words: "are there any refunds?" answered with payments is not a "yes".
+_NOUNS = {
+    "list_customers": r"customers?|clients?|buyers?",
+    "list_products": r"products?|items?|plans?",
+    "list_prices": r"prices?|pricing",
+    "list_invoices": r"invoices?|bills?",
+    "list_payments": r"payments?|charges?|transactions?|sales|orders|purchases",
+    "list_subscriptions": r"subscriptions?|subs|subscribers?",
+    "list_coupons": r"coupons?|discounts?|promo(?:tion)?s?|codes?",
+    "list_disputes": r"disputes?|chargebacks?",
+}
+
+
 def _qualified(intent: Intent, text: str) -> Intent:
+    nouns = _NOUNS.get(intent.kind)
     return replace(
         intent,
-        question=bool(_QUESTION.match(text)),
+        question=bool(_QUESTION.match(text) and nouns and re.search(rf"\b(?:{nouns})\b", text, re.I)),
         above=_bound(_ABOVE, text),
         below=_bound(_BELOW, text),
         order="spend" if intent.kind == "list_customers" and _BY_SPEND.search(text) else None,
@@ -658,7 +712,7 @@ def _slots(kind: str, clause: str) -> Intent | None:
     if kind == "find_customer":
         named = re.search(r"\b(?:named|called|name)\s+(.+?)" + _NAME_STOP, text, re.I)
         name = _first(_QUOTED, text, group=1) or (named.group(1).strip() if named else None)
-        name = name or _capitalised_after(text, r"find|look up|lookup|search for|search|is|who is|get")
+        name = name or _person(text)
         if email or name:
             return Intent("find_customer", email=email, name=None if email else name)
         return Intent("list_customers", limit=limit, count=count)
@@ -693,7 +747,7 @@ def _slots(kind: str, clause: str) -> Intent | None:
     if kind == "refund":
         return _refund(text, low, ids, refers_back)
     if kind == "list_payments":
-        customer = _pick(ids, "cus_") or email or _capitalised_after(text, r"did|has|from|of|for|by")
+        customer = _pick(ids, "cus_") or email or _person(text)
         return Intent(
             "list_payments", limit=limit, customer=customer, status=_payment_status(low), count=count
         )
@@ -710,23 +764,9 @@ def _slots(kind: str, clause: str) -> Intent | None:
     return None
 
 
-def _capitalised_after(text: str, words: str) -> str | None:
-    """A capitalised name right after one of ``words``: "what did Grace Hopper pay" -> Grace Hopper."""
-    m = re.search(
-        r"\b(?:" + words + r")\s+(?:the\s+customer\s+|customer\s+|client\s+)?(" + _CAPITALISED + ")", text
-    )
-    if m is None:
-        return None
-    name = m.group(1).strip()
-    first = name.split()[0]
-    if first.lower() in ("i", "the", "my", "stripe", "it") or len(name.split()) < 2:
-        return None
-    return name
-
-
 _PAYMENT_STATUSES = (
     (r"\b(failed|failing|declined|unsuccessful|bounced)\b", "failed"),
-    (r"\b(succeeded|successful|completed|paid)\b", "succeeded"),
+    (r"\b(succeeded|successful|completed)\b", "succeeded"),
     (r"\b(refunded)\b", "refunded"),
     (r"\b(canceled|cancelled)\b", "canceled"),
     (
