@@ -166,15 +166,22 @@ _NAME_STOP = (
 )
 
 
-def parse_intents(text: str, read: Read | None = None) -> list[Intent]:
+def parse_intents(text: str, read: Read | Literal["rules"] | None = None) -> list[Intent]:
     """Every request in ``text``, in order; an empty list when nothing was understood.
 
-    ``read`` tells the kind of each clause (the phrasebook reader, best reading first); without
-    it, the keyword rules of :func:`parse_clause` decide, a weaker fallback.
+    ``read`` tells the kind of each clause, best reading first. By default it is the phrasebook
+    reader (:mod:`.understand`) when the embedding extra is installed; with ``"rules"``, or
+    without the extra, the keyword rules of :func:`parse_clause` decide, a weaker fallback.
     """
+    if read is None:
+        from stripe_nb_agent.sandbox.model.understand import reader
+
+        loaded = reader()
+        read = loaded.readings if loaded else "rules"
+    chosen = read
 
     def parse_clause(clause: str) -> Intent | None:
-        return _by_rules(clause) if read is None else _by_reading(clause, read)
+        return _by_rules(clause) if chosen == "rules" else _by_reading(clause, chosen)
 
     clauses = [c for c in _SPLIT.split(text.strip()) if c and c.strip()]
     found: list[tuple[Intent, str]] = []  # each request with the text it was read from

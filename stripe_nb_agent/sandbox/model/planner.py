@@ -142,7 +142,7 @@ def plan_reply(
     memory, objects = _memory(messages[: max(last_user, 0)])
     rounds = _rounds(messages[last_user + 1 :])
     found = reader()
-    intents = parse_intents(text, found.readings if found else None)
+    intents = parse_intents(text, found.readings if found else "rules")
     brief = persona == "sandbox-brief"
     disclosure = DISCLOSURE if found else FALLBACK_DISCLOSURE
 

@@ -104,5 +104,5 @@ def test_the_stand_in_says_which_reader_it_runs() -> None:
 
 
 def test_the_keyword_fallback_still_reads_the_basic_requests() -> None:
-    kinds = [i.kind for i in parse_intents("show my balance and my last 3 customers", None)]
+    kinds = [i.kind for i in parse_intents("show my balance and my last 3 customers", "rules")]
     assert kinds == ["balance", "list_customers"]
