@@ -206,13 +206,25 @@ def parse_intents(text: str, read: Read | Literal["rules"] | None = None) -> lis
                 pending = clause
                 continue
         pending = ""
-        if found and found[-1][0] == intent:
-            continue  # the same request said twice ("who is in trial? list trialing subscriptions")
+        if found and _adds_nothing(found[-1][0], intent):
+            continue  # the same request said twice ("reverse ch_8 and return the funds")
         if found and _folds_into(found[-1][0], intent):
             found[-1] = (_fold(found[-1][0], intent), found[-1][1])
             continue
         found.append((intent, clause))
     return [intent for intent, _ in found]
+
+
+def _adds_nothing(first: Intent, then: Intent) -> bool:
+    """``then`` is ``first`` again: the same kind, and every slot it fills, ``first`` fills alike."""
+    if then.kind != first.kind:
+        return False
+    ignored = ("unsure", "question", "count", "when", "latest")
+    return all(
+        value in (None, False, ()) or getattr(first, name) == value
+        for name, value in vars(then).items()
+        if name not in ignored
+    )
 
 
 def _folds_into(first: Intent, then: Intent) -> bool:
