@@ -58,6 +58,9 @@ class Reading(Protocol):
 Read = Callable[[str], Sequence[Reading]]
 # A rival reading this close to the best one (as a share of its probability) makes the request unclear.
 CLOSE = 0.35
+_QUESTION_FORM = re.compile(
+    r"\s*(?:how much|how many|what|which|who|did|does|is|are|was|were|when|why)\b", re.I
+)
 # A write is done only when its reading is at least this probable.
 WRITE_SURE = 0.5
 
@@ -251,6 +254,10 @@ def _by_reading(clause: str, read: Read) -> Intent | None:
         return None
     # A write read with little confidence, or close readings that disagree on writing: the planner
     # asks instead of picking one.
+    if best.writes and _QUESTION_FORM.match(clause):
+        # A question read as a write ("how much did I bill Ada?"): ask rather than write.
+        read_instead = next((r.kind for r in readings[1:] if not r.writes), None)
+        return replace(intent, unsure=(best.kind, read_instead) if read_instead else (best.kind,))
     if best.writes and best.score < WRITE_SURE:
         rivals = [r.kind for r in readings[1:3] if r.score >= best.score * CLOSE / 2]
         return replace(intent, unsure=(best.kind, *rivals))

@@ -4,7 +4,7 @@ The phrasebook (``phrasebook.toml``) lists each request kind with example phrasi
 examples are embedded with the MiniLM model the package ships
 (:mod:`stripe_nb_agent.llm.local_embeddings`), and a linear read-out (softmax regression, fixed
 start and step count, so deterministic) is fitted on them in a tenth of a second. Measured on the
-held-out examples, that read-out (96%) beats nearest examples (80%) and per-kind centroids (78%): see
+held-out examples, that read-out (98%) beats nearest examples (81%) and per-kind centroids (79%): see
 ``benchmarks/bench_understanding.py``. What the stand-in understands is data, not code. The train
 embeddings are cached on disk, keyed by the phrasebook's and the model's sha256, so only the first
 start on a machine embeds them (seconds); reading a clause costs one short embedding (milliseconds).

@@ -79,6 +79,13 @@ def test_a_write_read_with_little_confidence_is_marked_unsure() -> None:
     assert intent.unsure == ("create_product", "list_payments")
 
 
+def test_a_question_read_as_a_write_is_marked_unsure() -> None:
+    sure_write = Fixed((Reading("create_invoice", 0.9), Reading("list_invoices", 0.05)))
+    (intent,) = parse_intents("how much did I bill Grace Hopper", sure_write)
+    assert intent.unsure == ("create_invoice", "list_invoices")
+    assert parse_intents("bill Grace Hopper $50", sure_write)[0].unsure == ()
+
+
 def test_an_unsure_request_gets_a_question_listing_the_readings_and_no_tool_call() -> None:
     plan = plan_reply([user("payments refund")], classic_tools())
     assert plan.tool_calls == ()
