@@ -184,7 +184,10 @@ def parse_intents(text: str, read: Read | Literal["rules"] | None = None) -> lis
     chosen = read
 
     def parse_clause(clause: str) -> Intent | None:
-        return _by_rules(clause) if chosen == "rules" else _by_reading(clause, chosen)
+        if chosen != "rules":
+            return _by_reading(clause, chosen)
+        intent = _by_rules(clause)
+        return _qualified(intent, clause.strip()) if intent and intent.kind.startswith("list_") else intent
 
     clauses = [c for c in _SPLIT.split(text.strip()) if c and c.strip()]
     found: list[tuple[Intent, str]] = []  # each request with the text it was read from

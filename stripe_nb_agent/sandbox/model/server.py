@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from stripe_nb_agent.errors import SandboxError, UsageError
 from stripe_nb_agent.sandbox.model.chunks import Reply, UsageMode, completion, stream_chunks
 from stripe_nb_agent.sandbox.model.planner import Persona, plan_reply
+from stripe_nb_agent.sandbox.model.understand import reader
 
 __all__ = [
     "DAT1_NAMES",
@@ -406,5 +407,7 @@ def get_sandbox_model_server() -> SandboxModelServer:
         if _singleton is None or not _singleton.running:
             server = SandboxModelServer(extra_routes=sandbox_extra_routes()).start()
             atexit.register(server.stop)
+            # Load the phrasebook reader now, so the first request does not wait for it.
+            threading.Thread(target=reader, name="sandbox-phrasebook-warm-up", daemon=True).start()
             _singleton = server
         return _singleton
