@@ -149,3 +149,71 @@ def test_a_backend_written_for_dat1_and_stripe_answers_a_request_end_to_end(
     assert calls >= 2
     assert "Your balance:" in message["content"]
     assert "3 customers:" in message["content"]
+
+
+def converse(model: SandboxModelServer, mcp_url: str, texts: list[str]) -> list[tuple[str, list[str]]]:
+    """Each request's answer and the tools it called, like the backend's loop, one turn after another."""
+    listed = rpc(mcp_url, 1, "tools/list")["tools"]
+    tools = [
+        {"type": "function", "function": {"name": t["name"], "parameters": t["inputSchema"]}} for t in listed
+    ]
+    messages: list[dict[str, Any]] = []
+    turns = []
+    n = 10
+    for text in texts:
+        messages.append({"role": "user", "content": text})
+        called: list[str] = []
+        for _ in range(8):
+            reply = post(
+                f"{model.root_url}/collection/gpt-120-oss/invoke-chat",
+                {"messages": messages, "tools": tools, "stream": False},
+            )
+            message = reply["choices"][0]["message"]
+            messages.append(message)
+            if not message.get("tool_calls"):
+                break
+            for call in message["tool_calls"]:
+                n += 1
+                arguments = json.loads(call["function"]["arguments"])
+                called.append(arguments.get("stripe_api_operation_id", call["function"]["name"]))
+                result = rpc(
+                    mcp_url, n, "tools/call", {"name": call["function"]["name"], "arguments": arguments}
+                )
+                messages.append(
+                    {"role": "tool", "tool_call_id": call["id"], "content": result["content"][0]["text"]}
+                )
+        turns.append((message["content"], called))
+    return turns
+
+
+WRITES = ("create_", "finalize_", "Post")
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+def test_over_the_wire_an_ambiguous_customer_name_gets_a_question_not_a_stray_invoice(
+    model: SandboxModelServer, profile: str
+) -> None:
+    with SandboxMCPHTTPServer(profile=profile, token=TOKEN) as mcp_server:
+        *_, (answer, called) = converse(
+            model,
+            mcp_server.url,
+            [
+                "make a customer called Ada Lovelace with email ada@example.com",
+                "list my last 5 payments",
+                "draft an invoice for Ada Lovelace for the Premium Plan and finalize it",
+            ],
+        )
+    assert not [c for c in called if c.startswith(WRITES)]
+    assert "2 customers match 'Ada Lovelace'" in answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+def test_over_the_wire_a_refund_of_the_newest_payment_never_moves_to_another(
+    model: SandboxModelServer, profile: str
+) -> None:
+    with SandboxMCPHTTPServer(profile=profile, token=TOKEN) as mcp_server:
+        ((answer, called),) = converse(
+            model, mcp_server.url, ["refund 10 dollars of the most recent payment"]
+        )
+    assert not [c for c in called if c.startswith(WRITES) or c == "create_refund"]
+    assert "did not refund anything" in answer
