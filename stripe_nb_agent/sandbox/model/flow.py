@@ -50,16 +50,24 @@ class Context:
     """What a workflow may use besides its request: the tools, and ids from earlier turns."""
 
     box: Toolbox
-    memory: tuple[str, ...] = ()
+    # Object ids mentioned in each earlier exchange (a user message and what followed), oldest first.
+    memory: tuple[tuple[str, ...], ...] = ()
     objects: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def recent(self, *prefixes: str) -> str | None:
-        """The last object id mentioned in earlier turns with one of these prefixes.
+        """The one object "it" points at: the only id with a prefix in the latest exchange that
+        mentions any; None when that exchange mentions several (a list), so the workflow asks.
 
         Only for a request that points back at one object ("it", "that customer"): a write never
         falls back to whatever id happens to be last in the conversation.
         """
-        return next((i for i in reversed(self.memory) if i.startswith(prefixes)), None)
+        for exchange in reversed(self.memory):
+            # Prefixes in order of preference: a payment's charge is mentioned with the payment.
+            for prefix in prefixes:
+                found = dict.fromkeys(i for i in exchange if i.startswith(prefix))
+                if found:
+                    return next(iter(found)) if len(found) == 1 else None
+        return None
 
 
 class Stop(Exception):

@@ -264,15 +264,19 @@ def _rounds(after_user: Sequence[Mapping[str, Any]]) -> list[list[Observation]]:
     return out
 
 
-def _memory(earlier: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
-    """Object ids mentioned in earlier turns (oldest first) and the full objects seen."""
-    ids: list[str] = []
+def _memory(
+    earlier: Sequence[Mapping[str, Any]],
+) -> tuple[tuple[tuple[str, ...], ...], dict[str, dict[str, Any]]]:
+    """Object ids mentioned in each earlier exchange (oldest first) and the full objects seen."""
+    exchanges: list[list[str]] = []
     objects: dict[str, dict[str, Any]] = {}
     for message in earlier:
+        if message.get("role") == "user" or not exchanges:
+            exchanges.append([])
         text = _text(message.get("content"))
         for payload in message.get("tool_calls") or ():
             text += " " + str((payload.get("function") or {}).get("arguments", ""))
-        ids.extend(_ID.findall(text))
+        exchanges[-1].extend(_ID.findall(text))
         if message.get("role") == "tool":
             data, _ = looks_failed(text)
             for obj in (
@@ -284,7 +288,7 @@ def _memory(earlier: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, ...], dict
             ):
                 if isinstance(obj, dict) and isinstance(obj.get("id"), str):
                     objects[obj["id"]] = obj
-    return tuple(ids), objects
+    return tuple(tuple(ids) for ids in exchanges), objects
 
 
 def _text(content: Any) -> str:

@@ -35,6 +35,10 @@ def refund(ctx: Context, intent: Intent) -> Workflow:
     target = intent.ref if intent.ref and intent.ref != "it" else None
     if intent.ref == "it":
         target = ctx.recent("pi_", "ch_")
+        if target is None:
+            raise ask(
+                "Which payment should I refund? Several were mentioned: name one, e.g. *refund $5 of pi_…*."
+            )
     if target is None and not intent.latest:
         raise ask(
             "Which payment should I refund? Name it, e.g. *refund $5 of pi_…* or "

@@ -504,3 +504,36 @@ async def test_reasoning_is_not_the_same_paragraph_every_round() -> None:
     assert len(reasonings) >= 2
     assert len(set(reasonings)) == len(reasonings)
     assert sum("not a language model" in r for r in reasonings) == 1
+
+
+@BOTH
+async def test_it_after_a_list_of_several_payments_is_asked_about_not_the_last_id(profile: str) -> None:
+    store = StripeStore()
+    *_, turn = await converse(profile, store, "list my last 5 payments", "refund $5 of it")
+    assert refunds_made(turn) == []
+    assert "Several were mentioned" in turn.answer
+
+
+@BOTH
+async def test_it_after_one_payment_refunds_that_payment(profile: str) -> None:
+    store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    paid = store.create_payment_intent(
+        2500, "usd", customer=customer, payment_method="pm_card_visa", confirm=True
+    )
+    history = [
+        {"role": "user", "content": f"keep {paid['id']} in mind"},
+        {"role": "assistant", "content": f"Noted: `{paid['id']}`."},
+    ]
+    turn = await ask(profile, "refund $5 of it", store, history)
+    assert [r["payment_intent"] for r in refunds_made(turn)] == [paid["id"]]
+
+
+@BOTH
+async def test_that_customer_after_a_list_of_customers_is_asked_about(profile: str) -> None:
+    store = StripeStore()
+    *_, turn = await converse(
+        profile, store, "list my last 3 customers", "invoice that customer for the Premium Plan"
+    )
+    assert writes_made(turn) == []
+    assert "Which customer" in turn.answer
