@@ -80,6 +80,12 @@ def customer_matches(
         found = ctx.box.op("GetCustomersSearch", {"query": query})
     if isinstance(found, Missing) and field == "email":
         found = ctx.box.op("GetCustomers", {"email": who, "limit": 10})
+    if isinstance(found, Missing):
+        # Never a guess from a list of ids: ask for something the offered tools can look up.
+        raise ask(
+            f"The tools offered here can't look customers up by name, so I can't tell who {who!r} is. "
+            "Give me the customer's email or id (cus_…) instead."
+        )
     (obs,) = yield [need(found, what)]
     check(obs, what)
     wanted = who.strip().casefold()

@@ -537,3 +537,10 @@ async def test_that_customer_after_a_list_of_customers_is_asked_about(profile: s
     )
     assert writes_made(turn) == []
     assert "Which customer" in turn.answer
+
+
+def test_without_a_search_tool_a_customer_name_is_asked_for_as_an_email_or_id() -> None:
+    tools = [t for t in _tools("classic") if t["function"]["name"] != "search_stripe_resources"]
+    plan = plan_reply([{"role": "user", "content": "invoice Ada Lovelace for the Premium Plan"}], tools)
+    assert plan.tool_calls == ()
+    assert "can't look customers up by name" in plan.content
