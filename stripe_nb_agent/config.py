@@ -330,7 +330,7 @@ class Settings:
                 "sandbox",
                 "local sandbox model server",
                 "(none needed)",
-                "rule-based stand-in, not a language model",
+                _stand_in_note(),
             )
         )
         if self.stripe_mode == "live":
@@ -350,6 +350,25 @@ class Settings:
                 "offline, fake data" + kept,
             )
         return Status((model, stripe))
+
+
+def _stand_in_note() -> str:
+    # Whether the embedding extra is installed, without loading it: status must stay instant.
+    import importlib.util
+
+    from stripe_nb_agent.llm.local_embeddings import installed_model_files
+
+    try:
+        installed_model_files()
+        runtime = all(importlib.util.find_spec(p) is not None for p in ("onnxruntime", "tokenizers"))
+    except ConfigError:
+        runtime = False
+    if runtime:
+        return "deterministic stand-in, not a language model (reads requests with its phrasebook)"
+    return (
+        "deterministic stand-in, not a language model; WEAKER FALLBACK: keyword rules, as the "
+        "embedding extra is missing (pip install 'stripe-nb-agent[embeddings]')"
+    )
 
 
 def _hint(secret: Secret | None) -> str:

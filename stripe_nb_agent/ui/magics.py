@@ -260,6 +260,14 @@ class StripeAgentMagics(Magics):
             columns=["prompt", "answer", "model", "tool calls", "stop"],
         )
 
+    def _cmd_examples(self, rest: list[str]) -> Any:
+        if rest:
+            raise UsageError("`%stripe_agent examples` takes no arguments.")
+        from stripe_nb_agent.sandbox.model.understand import examples_by_topic
+
+        rows = [{"topic": t, "request": k, "for example": " · ".join(p)} for t, k, p in examples_by_topic()]
+        return pd.DataFrame(rows).set_index(["topic", "request"])
+
     def _cmd_metrics(self, rest: list[str]) -> Any:
         convo = self.agent.conversation(self._conversation_arg("metrics", rest))
         return pd.DataFrame(

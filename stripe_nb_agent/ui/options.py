@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "export",
     "connect",
     "disconnect",
+    "examples",
     "help",
 )
 
@@ -65,6 +66,7 @@ HELP = """\
                                --key-env sends $VAR as a bearer token; --trusted: its
                                annotations decide which tools are reads)
   disconnect NAME              remove a connected server (see %stripe_agent status)
+  examples                     what the offline stand-in understands, by topic
   help                         this text"""
 
 

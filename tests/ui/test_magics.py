@@ -310,6 +310,13 @@ def test_status_models_use_and_tools(shell: InteractiveShell, agent: Agent) -> N
     assert set(tools["kind"]) <= {"read", "write"}
 
 
+def test_examples_show_what_the_stand_in_understands_by_topic(shell: InteractiveShell) -> None:
+    examples = run(shell, "%stripe_agent examples")
+    topics = set(examples.index.get_level_values("topic"))
+    assert {"Customers", "Invoices", "Payments and refunds"} <= topics
+    assert "refund $5 of the last payment" in examples.loc[("Payments and refunds", "refund"), "for example"]
+
+
 def test_history_metrics_and_reset(shell: InteractiveShell) -> None:
     cell(shell, "--no-tools", "hello")
     cell(shell, "", "list my last 2 customers")

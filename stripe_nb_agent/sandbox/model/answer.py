@@ -138,5 +138,7 @@ def _cell(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     if value is None or value == "":
         return "—"
+    if key == "customer" and item.get("customer_name"):
+        return f"{str(item['customer_name']).replace('|', '/')} (`{value}`)"
     text = str(value).replace("|", "\\|")
     return f"`{text}`" if key in ("id", "customer", "product") else text

@@ -3,8 +3,9 @@
 Shapes follow the real captures: a first ``{role, content: null}`` delta, reasoning deltas, then
 content word-piece by word-piece, tool calls as fragments (the first carries id and name, the
 arguments JSON string follows in pieces), ``finish_reason`` on an empty delta, and usage/timings
-either on a final ``choices: []`` chunk or on the last choice chunk. Every id and timestamp is
-derived from a hash of the request, so an identical conversation streams identical bytes.
+either on a final ``choices: []`` chunk or on the last choice chunk. Every id is derived from a hash
+of the request, so an identical conversation streams the same ids and text; ``created`` is the
+current time, as a real server's is (clients that date replies by it see the truth).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,7 +27,6 @@ FINGERPRINT = "stripe-nb-agent-sandbox-rule-based"
 UsageMode = Literal["final", "last"]
 _PIECE = re.compile(r"\s*[^\s]{1,7}|\s+")
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-_EPOCH = 1_767_225_600  # 2026-01-01: created stamps are this plus a hash, never the clock
 
 
 def pieces(text: str, width: int = 7) -> list[str]:
@@ -56,7 +57,7 @@ class Reply:
         canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
         seed = hashlib.sha256(canonical + model.encode()).digest()
         ids = tuple(f"call_{_token(seed + bytes([i]), 24)}" for i in range(len(plan.tool_calls)))
-        created = _EPOCH + int.from_bytes(seed[:4], "big") % 10_000_000
+        created = int(time.time())
         return cls(plan, model, f"chatcmpl-{_token(seed, 32)}", created, max(1, len(canonical) // 4), ids)
 
     @property

@@ -19,6 +19,7 @@ __all__ = [
     "Step",
     "Stop",
     "Workflow",
+    "ask",
     "call_notes",
     "check",
     "need",
@@ -36,6 +37,8 @@ class Report:
     details: tuple[str, ...] = ()
     failed: bool = False
     notes: tuple[str, ...] = ()
+    # A question back to the user instead of a guess: nothing was written.
+    asked: bool = False
 
 
 Workflow = Generator[list[Call], list[Observation], Report]
@@ -47,12 +50,24 @@ class Context:
     """What a workflow may use besides its request: the tools, and ids from earlier turns."""
 
     box: Toolbox
-    memory: tuple[str, ...] = ()
+    # Object ids mentioned in each earlier exchange (a user message and what followed), oldest first.
+    memory: tuple[tuple[str, ...], ...] = ()
     objects: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
     def recent(self, *prefixes: str) -> str | None:
-        """The last object id mentioned in earlier turns with one of these prefixes."""
-        return next((i for i in reversed(self.memory) if i.startswith(prefixes)), None)
+        """The one object "it" points at: the only id with a prefix in the latest exchange that
+        mentions any; None when that exchange mentions several (a list), so the workflow asks.
+
+        Only for a request that points back at one object ("it", "that customer"): a write never
+        falls back to whatever id happens to be last in the conversation.
+        """
+        for exchange in reversed(self.memory):
+            # Prefixes in order of preference: a payment's charge is mentioned with the payment.
+            for prefix in prefixes:
+                found = dict.fromkeys(i for i in exchange if i.startswith(prefix))
+                if found:
+                    return next(iter(found)) if len(found) == 1 else None
+        return None
 
 
 class Stop(Exception):
@@ -66,6 +81,11 @@ class Stop(Exception):
 def stop(summary: str, *details: str) -> Stop:
     """A :class:`Stop` carrying a failed report, for ``raise stop(...)``."""
     return Stop(Report(summary, tuple(details), failed=True))
+
+
+def ask(question: str, *details: str) -> Stop:
+    """A :class:`Stop` that asks the user instead of guessing (a target or an amount not resolved)."""
+    return Stop(Report(question, tuple(details), asked=True))
 
 
 def need(found: Call | Missing, what: str) -> Call:

@@ -1,127 +1,45 @@
-"""What a user asked for, read from plain English by rules (keywords and patterns, no model).
+"""What a user asked for: a message cut into clauses, each read as one request.
 
 A message is cut into clauses ("show my balance and my last 3 customers" -> two requests); a clause
 that means nothing on its own is glued back to the one before it, and follow-ups such as "and give
-me a payment link" or "and finalize it" become steps of the request they follow.
+me a payment link" or "and finalize it" become steps of the request they follow. Each clause's kind
+comes from the phrasebook reader (:mod:`.understand`), its slots from rules (:mod:`.slots`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Literal, Protocol
 
-from stripe_nb_agent.sandbox.model.money import Money, parse_interval, parse_money
+from stripe_nb_agent.sandbox.model.request import Intent, Kind
+from stripe_nb_agent.sandbox.model.slots import by_rules, qualified, read_slots
 
-__all__ = ["Intent", "Kind", "parse_intents"]
-
-Kind = Literal[
-    "greet",
-    "help",
-    "account",
-    "balance",
-    "docs",
-    "create_customer",
-    "find_customer",
-    "list_customers",
-    "create_product",
-    "list_products",
-    "create_price",
-    "list_prices",
-    "create_payment_link",
-    "create_invoice",
-    "list_invoices",
-    "finalize_invoice",
-    "refund",
-    "list_payments",
-    "list_subscriptions",
-    "cancel_subscription",
-    "update_subscription",
-    "create_coupon",
-    "list_coupons",
-    "list_disputes",
-    "update_dispute",
-]
+__all__ = ["CLOSE", "WRITE_SURE", "Intent", "Kind", "Read", "parse_clause", "parse_intents", "read_slots"]
 
 
-@dataclass(frozen=True)
-class Intent:
-    """One request. Only the fields its kind uses are set."""
-
-    kind: Kind
-    name: str | None = None
-    email: str | None = None
-    limit: int | None = None
-    money: Money | None = None
-    status: str | None = None
-    # An object id the user gave ("pi_123"), or "it" for "the last one we talked about".
-    ref: str | None = None
-    # A product or price named in words ("the Premium Plan") or by id.
-    product: str | None = None
-    price: str | None = None
-    customer: str | None = None
-    percent_off: float | None = None
-    duration: str | None = None
-    duration_in_months: int | None = None
-    query: str | None = None
-    quantity: int | None = None
-    text: str | None = None
-    # Follow-on steps folded into this request.
-    with_link: bool = False
-    with_finalize: bool = False
-    latest: bool = False
+class Reading(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def writes(self) -> bool: ...
 
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_ID = re.compile(r"\b(?:cus|prod|price|plink|in|ii|pi|ch|re|sub|si|dp|txn|acct|coupon)_[A-Za-z0-9]+\b")
-_QUOTED = re.compile(r"[\"“'‘]([^\"”'’]{1,80})[\"”'’]")
-_CREATE = re.compile(
-    r"\b(create|add|make|new|set ?up|register|onboard|generate|launch|issue|draft|raise|open|sign up|"
-    r"start selling|sell|bill|charge for|i want to sell)\b",
-    re.I,
+# A clause -> its readings, best first; empty when it reads as nothing the stand-in knows.
+Read = Callable[[str], Sequence[Reading]]
+# A rival reading this close to the best one (as a share of its probability) makes the request unclear.
+CLOSE = 0.35
+_QUESTION_FORM = re.compile(
+    r"\s*(?:how much|how many|what|which|who|did|does|is|are|was|were|when|why)\b", re.I
 )
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "twenty": 20,
-}
-_LIMIT = re.compile(
-    r"\b(?:last|latest|recent|first|top|newest|most recent)\s+(?P<a>\d{1,3}|"
-    + "|".join(_NUMBER_WORDS)
-    + r")\b|\b(?P<b>\d{1,3}|"
-    + "|".join(_NUMBER_WORDS)
-    + r")\s+(?:most\s+recent\s+|latest\s+|recent\s+|last\s+|newest\s+)?"
-    r"(?:customers?|products?|prices?|invoices?|payments?|charges?|subscriptions?|coupons?|disputes?|"
-    r"transactions?|clients?|sales|payment intents?)\b",
-    re.I,
-)
+# A write is done only when its reading is at least this probable.
+WRITE_SURE = 0.5
 _SPLIT = re.compile(
     r"\s*(?:,?\s*\band then\b|,?\s*\bthen\b|,?\s*\band also\b|,?\s*\band\b|;|\.\s+|\?\s+)\s*", re.I
 )
-_STATUSES = {
-    "past due": "past_due",
-    "past_due": "past_due",
-    "overdue": "past_due",
-    "late": "past_due",
-    "cancelled": "canceled",
-    "canceled": "canceled",
-    "trialing": "trialing",
-    "in trial": "trialing",
-    "on trial": "trialing",
-    "trial": "trialing",
-    "unpaid": "unpaid",
-    "incomplete": "incomplete",
-    "active": "active",
-    "all": "all",
-}
 # Words that make a clause a request of its own rather than the rest of the previous one.
 _STANDALONE = re.compile(
     r"\b(create|add|make|new|list|show|find|get|give|send|refund|cancel|stop|finali[sz]e|update|change|"
@@ -129,15 +47,28 @@ _STANDALONE = re.compile(
     r"payments?|balance|subscriptions?|coupons?|disputes?|links?|account|docs?|my|all)\b",
     re.I,
 )
-_INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
-_NAME_STOP = (
-    r"(?=\s+(?:at|for|with|priced|costing|that costs|which costs|costs|whose|and|using|email|e-mail)\b"
-    r"|\s*[,(:]|\s*$|\s*[$€£¥]|\s+\d)"
-)
 
 
-def parse_intents(text: str) -> list[Intent]:
-    """Every request in ``text``, in order; an empty list when nothing was understood."""
+def parse_intents(text: str, read: Read | Literal["rules"] | None = None) -> list[Intent]:
+    """Every request in ``text``, in order; an empty list when nothing was understood.
+
+    ``read`` tells the kind of each clause, best reading first. By default it is the phrasebook
+    reader (:mod:`.understand`) when the embedding extra is installed; with ``"rules"``, or
+    without the extra, the keyword rules of :func:`parse_clause` decide, a weaker fallback.
+    """
+    if read is None:
+        from stripe_nb_agent.sandbox.model.understand import reader
+
+        loaded = reader()
+        read = loaded.readings if loaded else "rules"
+    chosen = read
+
+    def parse_clause(clause: str) -> Intent | None:
+        if chosen != "rules":
+            return _by_reading(clause, chosen)
+        intent = by_rules(clause)
+        return qualified(intent, clause.strip()) if intent and intent.kind.startswith("list_") else intent
+
     clauses = [c for c in _SPLIT.split(text.strip()) if c and c.strip()]
     found: list[tuple[Intent, str]] = []  # each request with the text it was read from
     pending = ""
@@ -161,11 +92,25 @@ def parse_intents(text: str) -> list[Intent]:
                 pending = clause
                 continue
         pending = ""
+        if found and _adds_nothing(found[-1][0], intent):
+            continue  # the same request said twice ("reverse ch_8 and return the funds")
         if found and _folds_into(found[-1][0], intent):
             found[-1] = (_fold(found[-1][0], intent), found[-1][1])
             continue
         found.append((intent, clause))
     return [intent for intent, _ in found]
+
+
+def _adds_nothing(first: Intent, then: Intent) -> bool:
+    """``then`` is ``first`` again: the same kind, and every slot it fills, ``first`` fills alike."""
+    if then.kind != first.kind:
+        return False
+    ignored = ("unsure", "question", "count", "when", "latest")
+    return all(
+        value in (None, False, ()) or getattr(first, name) == value
+        for name, value in vars(then).items()
+        if name not in ignored
+    )
 
 
 def _folds_into(first: Intent, then: Intent) -> bool:
@@ -182,265 +127,27 @@ def _fold(first: Intent, then: Intent) -> Intent:
     return replace(first, with_finalize=True)
 
 
-def parse_clause(clause: str) -> Intent | None:
-    """One request in one clause, or None."""
-    text = clause.strip()
-    low = text.lower()
-    if not low:
+def _by_reading(clause: str, read: Read) -> Intent | None:
+    readings = read(clause)
+    if not readings:
         return None
-    email = _first(_EMAIL, text)
-    ids = _ID.findall(text)
-    limit = _limit(low)
-    creating = bool(_CREATE.search(low))
-    refers_back = bool(re.search(r"\b(it|its|that|this|that one|the same)\b", low))
-
-    if re.fullmatch(r"(hi|hello|hey|howdy|yo|good (morning|afternoon|evening)|thanks|thank you)[!. ]*", low):
-        return Intent("greet")
-    if re.search(r"\b(what can you do|help|what do you do|capabilit|who are you|what are you)\b", low):
-        return Intent("help")
-    if re.search(r"\bbalance\b|how much (money|do i have)|\bfunds\b|available to pay ?out", low):
-        return Intent("balance")
-    if (
-        re.match(r"^(how|why|where|when|can i|should i|is it possible|docs?|documentation)\b", low)
-        or ("documentation" in low or " docs" in f" {low}")
-    ) and not (creating and re.search(r"\b(customer|product|price|invoice|coupon)\b", low)):
-        return Intent("docs", query=text.rstrip("?").strip() + "?")
-    if re.search(r"\baccount\b", low) and not re.search(r"\bcustomer", low):
-        return Intent("account")
-    if re.search(r"\brefund", low):
-        return _refund(text, low, ids, refers_back)
-    if re.search(r"\b(subscriptions?|subs|subscribers?|plans? people are on)\b|\bsub_", low):
-        return _subscription(text, low, ids, refers_back, limit)
-    if re.search(r"\bfinali[sz]e\b", low):
-        ref = _pick(ids, "in_") or ("it" if refers_back or "invoice" in low else None)
-        return Intent("finalize_invoice", ref=ref)
-    if re.search(r"\binvoices?\b|\bbill\b|\bin_", low):
-        return _invoice(text, low, ids, email, creating, limit)
-    if re.search(
-        r"\b(coupons?|discounts?|promo|promotion)\b|%\s*off|\boff\b.*\b(once|forever|months?)\b", low
-    ):
-        return _coupon(text, low, creating, limit)
-    if re.search(r"\b(disputes?|chargebacks?)\b|\bdp_", low):
-        dispute = _pick(ids, "dp_")
-        if dispute and re.search(r"\b(evidence|submit|update|respond)\b", low):
-            match = re.search(r"[:\-–]\s*(.+)$", text)
-            return Intent("update_dispute", ref=dispute, text=match.group(1) if match else None)
-        return Intent("list_disputes", limit=limit)
-    if re.search(r"\b(payment|checkout|buy|purchase)\s+links?\b|\blinks?\b.*\b(pay|buy)|\bplink_", low):
-        return Intent(
-            "create_payment_link",
-            price=_pick(ids, "price_"),
-            product=_pick(ids, "prod_") or _product_words(text),
-            ref="it" if refers_back else None,
-            quantity=_quantity(low),
-        )
-    if re.search(r"\bprices?\b|\bpricing\b", low) and not (creating and re.search(r"\bproducts?\b", low)):
-        return _price(text, low, ids, creating, refers_back, limit)
-    if re.search(r"\b(products?|items? (i|we) sell|catalog(ue)?)\b", low) or re.search(
-        r"\b(sell|start selling)\b", low
-    ):
-        if creating:
-            return Intent("create_product", name=_product_name(text), money=parse_money(text))
-        return Intent("list_products", limit=limit)
-    if re.search(r"\b(customers?|clients?|buyers?)\b", low) or (email and not creating) or "cus_" in low:
-        return _customer(text, low, ids, email, creating, limit)
-    if re.search(r"\b(payments?|charges?|payment intents?|transactions?|sales|purchases|orders)\b", low):
-        customer = _pick(ids, "cus_") or email
-        return Intent("list_payments", limit=limit, customer=customer)
-    return None
+    best = readings[0]
+    intent = read_slots(best.kind, clause)
+    if intent is None:
+        return None
+    # A write read with little confidence, or close readings that disagree on writing: the planner
+    # asks instead of picking one.
+    if best.writes and _QUESTION_FORM.match(clause):
+        # A question read as a write ("how much did I bill Ada?"): ask rather than write.
+        read_instead = next((r.kind for r in readings[1:] if not r.writes), None)
+        return replace(intent, unsure=(best.kind, read_instead) if read_instead else (best.kind,))
+    if best.writes and best.score < WRITE_SURE:
+        rivals = [r.kind for r in readings[1:3] if r.score >= best.score * CLOSE / 2]
+        return replace(intent, unsure=(best.kind, *rivals))
+    rivals = [r.kind for r in readings[1:3] if r.score >= best.score * CLOSE and r.writes != best.writes]
+    return replace(intent, unsure=(best.kind, *rivals)) if rivals else intent
 
 
-def _customer(
-    text: str, low: str, ids: list[str], email: str | None, creating: bool, limit: int | None
-) -> Intent:
-    if creating and not re.search(r"\b(find|look ?up|search|show|who is|get)\b", low):
-        return Intent("create_customer", name=_customer_name(text, email), email=email)
-    if email:
-        return Intent("find_customer", email=email)
-    named = re.search(r"\b(?:named|called)\s+(.+?)" + _NAME_STOP, text, re.I)
-    if named:
-        return Intent("find_customer", name=named.group(1).strip())
-    return Intent("list_customers", limit=limit, customer=_pick(ids, "cus_"))
-
-
-def _customer_name(text: str, email: str | None) -> str | None:
-    quoted = _first(_QUOTED, text, group=1)
-    if quoted:
-        return quoted.strip()
-    m = re.search(r"\b(?:named|called|name)\s*:?\s+(.+?)" + _NAME_STOP, text, re.I) or re.search(
-        r"\b(?:customer|client)s?\s*:?\s+(?:for\s+)?(?!for\b|with\b|named\b|called\b)([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)*)",
-        text,
-    )
-    if m and not _EMAIL.fullmatch(m.group(1).strip()):
-        return m.group(1).strip().rstrip(".,")
-    return None
-
-
-def _product_name(text: str) -> str | None:
-    quoted = _first(_QUOTED, text, group=1)
-    if quoted:
-        return quoted.strip()
-    m = (
-        re.search(r"\b(?:named|called)\s+(.+?)" + _NAME_STOP, text, re.I)
-        or re.search(r"\bproduct\s*:?\s+(?!named\b|called\b|for\b|at\b)(.+?)" + _NAME_STOP, text, re.I)
-        or re.search(r"\bsell(?:ing)?\s+(?:an?\s+|the\s+|my\s+)?(.+?)" + _NAME_STOP, text, re.I)
-    )
-    return m.group(1).strip().rstrip(".,") if m else None
-
-
-def _product_words(text: str) -> str | None:
-    """A product named in words: "for the Premium Plan", "of Gold Tier"."""
-    quoted = _first(_QUOTED, text, group=1)
-    if quoted:
-        return quoted.strip()
-    text = re.sub(r"\s+", " ", text)
-    for m in re.finditer(r"\b(?:for|of|to|on)\s+", text, re.I):
-        cand = re.match(r"(?:the\s+|my\s+|our\s+)?(.+?)" + _NAME_STOP, text[m.end() :], re.I)
-        if cand is None:
-            continue
-        words = cand.group(1).strip().rstrip(".,?!")
-        if (
-            words
-            and not _EMAIL.search(words)
-            and not _ID.search(words)
-            and not re.match(r"(?i)(for|of|to|on|it|its|this|that|them|me|us|a|an|customer|him|her)\b", words)
-        ):
-            return words
-    return None
-
-
-def _price(
-    text: str, low: str, ids: list[str], creating: bool, refers_back: bool, limit: int | None
-) -> Intent:
-    money = parse_money(text)
-    product = _pick(ids, "prod_") or _product_words(_strip_money(text, money))
-    if money is not None and (creating or product or refers_back):
-        return Intent("create_price", money=money, product=product, ref="it" if refers_back else None)
-    if creating and money is None:
-        return Intent("create_price", product=product, ref="it" if refers_back else None)
-    return Intent(
-        "list_prices", product=product, ref="it" if refers_back and not product else None, limit=limit
-    )
-
-
-def _strip_money(text: str, money: Money | None) -> str:
-    if money is None:
-        return text
-    start, end = money.span
-    return text[:start] + text[end:]
-
-
-def _invoice(
-    text: str, low: str, ids: list[str], email: str | None, creating: bool, limit: int | None
-) -> Intent:
-    customer = _pick(ids, "cus_") or email
-    if creating or re.search(r"\b(invoice|bill)\s+(?:" + _EMAIL.pattern + r"|cus_)", text, re.I):
-        rest = _EMAIL.sub("", text)
-        money = parse_money(rest)
-        product = _pick(ids, "prod_") or _product_words(_strip_money(rest, money))
-        return Intent(
-            "create_invoice",
-            customer=customer,
-            price=_pick(ids, "price_"),
-            product=product,
-            money=money,
-            with_finalize=bool(re.search(r"\bfinali[sz]e", low)),
-        )
-    status = next((s for s in _INVOICE_STATUSES if re.search(rf"\b{s}\b", low)), None)
-    if status is None and re.search(r"\b(unpaid|outstanding|due)\b", low):
-        status = "open"
-    return Intent("list_invoices", customer=customer, status=status, limit=limit)
-
-
-def _refund(text: str, low: str, ids: list[str], refers_back: bool) -> Intent:
-    money = parse_money(text)
-    ref = _pick(ids, "pi_") or _pick(ids, "ch_")
-    latest = bool(re.search(r"\b(last|latest|most recent|recent)\b", low))
-    if ref is None and not latest:
-        ref = "it" if refers_back else None
-    whole = bool(re.search(r"\b(full|fully|whole|entire|all of)\b", low))
-    return Intent("refund", ref=ref, money=None if whole else money, latest=latest)
-
-
-def _subscription(text: str, low: str, ids: list[str], refers_back: bool, limit: int | None) -> Intent:
-    sub = _pick(ids, "sub_")
-    customer = _pick(ids, "cus_") or _first(_EMAIL, text)
-    if re.search(r"\b(cancel|stop|end|terminate|unsubscribe)\b", low) and not re.search(
-        r"\b(cancell?ed|list|show)\b", low
-    ):
-        return Intent("cancel_subscription", ref=sub or ("it" if refers_back else None), customer=customer)
-    if re.search(r"\b(update|change|switch|move|upgrade|downgrade|set)\b", low):
-        return Intent(
-            "update_subscription",
-            ref=sub or ("it" if refers_back else None),
-            price=_pick(ids, "price_"),
-            quantity=_quantity(low),
-        )
-    status = None
-    for word, value in _STATUSES.items():
-        if re.search(rf"\b{re.escape(word)}\b", low):
-            status = value
-            break
-    return Intent("list_subscriptions", status=status, customer=customer, limit=limit)
-
-
-def _coupon(text: str, low: str, creating: bool, limit: int | None) -> Intent:
-    percent = re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent|per cent)", low)
-    money = None if percent else parse_money(text)
-    if not (creating or percent or money):
-        return Intent("list_coupons", limit=limit)
-    months = re.search(r"\b(?:for\s+)?(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+months?\b", low)
-    if months:
-        duration, count = "repeating", _number(months.group(1))
-    elif re.search(r"\b(forever|always|permanent|every (month|invoice))\b", low):
-        duration, count = "forever", None
-    else:
-        duration, count = "once", None
-    return Intent(
-        "create_coupon",
-        name=_first(_QUOTED, text, group=1) or _coupon_name(text),
-        percent_off=float(percent.group(1)) if percent else None,
-        money=money,
-        duration=duration,
-        duration_in_months=count,
-    )
-
-
-def _coupon_name(text: str) -> str | None:
-    m = re.search(r"\b(?:named|called|code)\s+([A-Za-z0-9_-]+)", text)
-    return m.group(1) if m else None
-
-
-def _limit(low: str) -> int | None:
-    m = _LIMIT.search(low)
-    if not m:
-        return (
-            1
-            if re.search(r"\b(the|my) (last|latest|most recent) (customer|payment|invoice)\b", low)
-            else None
-        )
-    return min(_number(m.group("a") or m.group("b")), 100)
-
-
-def _number(word: str) -> int:
-    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
-
-
-def _quantity(low: str) -> int | None:
-    m = re.search(
-        r"\b(?:quantity|qty|seats?)\s*(?:of|to|=|:)?\s*(\d+)\b|\b(\d+)\s+(?:seats|units|copies)\b", low
-    )
-    return int(m.group(1) or m.group(2)) if m else None
-
-
-def _pick(ids: list[str], prefix: str) -> str | None:
-    return next((i for i in ids if i.startswith(prefix)), None)
-
-
-def _first(pattern: re.Pattern[str], text: str, group: int = 0) -> str | None:
-    m = pattern.search(text)
-    return m.group(group) if m else None
-
-
-def mentions_interval(text: str) -> bool:
-    return parse_interval(text) is not None
+def parse_clause(clause: str) -> Intent | None:
+    """One request in one clause by the keyword rules alone (the fallback reader), or None."""
+    return by_rules(clause)

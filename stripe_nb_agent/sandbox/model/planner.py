@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
 from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
+from stripe_nb_agent.sandbox.model.understand import load_phrasebook, reader
 from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
 
 __all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "examples_for", "plan_reply"]
@@ -23,8 +24,12 @@ __all__ = ["DEFAULT_MAX_ROUNDS", "DISCLOSURE", "EXAMPLES", "Persona", "Plan", "e
 Persona = Literal["sandbox", "sandbox-brief"]
 DEFAULT_MAX_ROUNDS = 8
 DISCLOSURE = (
-    "I am the offline sandbox's deterministic rule-based stand-in, not a language model: "
-    "I match keywords and patterns and plan Stripe tool calls by fixed rules."
+    "I am the offline sandbox's deterministic stand-in, not a language model: I read a request by "
+    "comparing it with a phrasebook of example requests and plan Stripe tool calls by fixed rules."
+)
+FALLBACK_DISCLOSURE = (
+    "I am the offline sandbox's deterministic stand-in, not a language model, running a weaker "
+    "fallback: keyword rules (the embedding extra is not installed), and fixed rules for tool calls."
 )
 # What the help text suggests when no tools are offered: requests that work with either Stripe
 # tool set once connected. With tools, only the requests those tools can carry out are suggested.
@@ -136,11 +141,14 @@ def plan_reply(
     text = _text(messages[last_user].get("content")) if last_user >= 0 else ""
     memory, objects = _memory(messages[: max(last_user, 0)])
     rounds = _rounds(messages[last_user + 1 :])
-    intents = parse_intents(text)
+    found = reader()
+    intents = parse_intents(text, found.readings if found else "rules")
     brief = persona == "sandbox-brief"
+    disclosure = DISCLOSURE if found else FALLBACK_DISCLOSURE
 
     def reply(content: str, why: str, calls: tuple[Call, ...] = ()) -> Plan:
-        return Plan("" if brief else f"{DISCLOSURE} {why}", content, calls)
+        # Who is speaking is said once per request, not repeated in every round's reasoning.
+        return Plan("" if brief else why if rounds else f"{disclosure} {why}", content, calls)
 
     chat = [i for i in intents if i.kind in ("greet", "help")]
     work = [i for i in intents if i.kind not in ("greet", "help")]
@@ -150,6 +158,13 @@ def plan_reply(
         if chat:
             return reply(_capabilities(box, brief), "The user asks what I can do.")
         return reply(_unknown(text, box, brief), "No rule matches this request, so I say so.")
+    unsure = next((i for i in work if i.unsure), None)
+    if unsure is not None and not rounds:
+        return reply(
+            _which_reading(unsure),
+            "The best readings of this request are close and one of them changes data, so I ask "
+            "instead of picking one; nothing is written.",
+        )
     if box.profile == "none":
         return reply(_no_tools(work, brief), "The request needs Stripe tools, but none are offered.")
     if len(rounds) >= max_rounds:
@@ -161,17 +176,21 @@ def plan_reply(
     ctx = Context(box, memory, objects)
     outcome = _replay([workflow_for(ctx, i) for i in work], rounds)
     understood = "; ".join(_describe(i) for i in work)
+    done = _done(rounds)
     if isinstance(outcome, tuple):
         shown = ", ".join(f"`{c.name}` with {c.arguments_json}" for c in outcome)
-        step = f"round {len(rounds) + 1}" if rounds else "the first step"
-        return reply("", f"I read the request as: {understood}. For {step} I call {shown}.", outcome)
-    failed = any(r.failed for r in outcome)
-    why = (
-        "A step failed or could not be done, so I report it instead of retrying."
-        if failed
-        else ("The tool results are in; I summarise them.")
-    )
-    return reply(_compose(outcome, brief), f"I read the request as: {understood}. {why}")
+        if rounds:
+            return reply("", f"Round {len(rounds) + 1}: {done} answered, so next I call {shown}.", outcome)
+        return reply("", f"I read the request as: {understood}. First I call {shown}.", outcome)
+    if any(r.asked for r in outcome):
+        why = "what to act on is not resolved, so I ask instead of guessing, and write nothing."
+    elif any(r.failed for r in outcome):
+        why = "a step failed or could not be done, so I report it instead of retrying."
+    else:
+        why = f"I summarise: {outcome[0].summary[:80].rstrip(':')}"
+    if rounds:
+        return reply(_compose(outcome, brief), f"After {len(rounds)} round(s) ({done}), {why}")
+    return reply(_compose(outcome, brief), f"I read the request as: {understood}; {why}")
 
 
 def _replay(
@@ -245,15 +264,19 @@ def _rounds(after_user: Sequence[Mapping[str, Any]]) -> list[list[Observation]]:
     return out
 
 
-def _memory(earlier: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, ...], dict[str, dict[str, Any]]]:
-    """Object ids mentioned in earlier turns (oldest first) and the full objects seen."""
-    ids: list[str] = []
+def _memory(
+    earlier: Sequence[Mapping[str, Any]],
+) -> tuple[tuple[tuple[str, ...], ...], dict[str, dict[str, Any]]]:
+    """Object ids mentioned in each earlier exchange (oldest first) and the full objects seen."""
+    exchanges: list[list[str]] = []
     objects: dict[str, dict[str, Any]] = {}
     for message in earlier:
+        if message.get("role") == "user" or not exchanges:
+            exchanges.append([])
         text = _text(message.get("content"))
         for payload in message.get("tool_calls") or ():
             text += " " + str((payload.get("function") or {}).get("arguments", ""))
-        ids.extend(_ID.findall(text))
+        exchanges[-1].extend(_ID.findall(text))
         if message.get("role") == "tool":
             data, _ = looks_failed(text)
             for obj in (
@@ -265,7 +288,7 @@ def _memory(earlier: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, ...], dict
             ):
                 if isinstance(obj, dict) and isinstance(obj.get("id"), str):
                     objects[obj["id"]] = obj
-    return tuple(ids), objects
+    return tuple(tuple(ids) for ids in exchanges), objects
 
 
 def _text(content: Any) -> str:
@@ -287,6 +310,27 @@ def _compose(reports: list[Report], brief: bool) -> str:
             lines += [f"\n_Note: {note}_" for note in report.notes]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _done(rounds: list[list[Observation]]) -> str:
+    """The operations of the rounds so far, in a few words ("list_customers, then fetch ×3")."""
+    steps = []
+    for observations in rounds:
+        names = [str(o.call.arguments.get("stripe_api_operation_id") or o.call.name) for o in observations]
+        counted = dict.fromkeys(names)
+        steps.append(", ".join(f"{n} ×{names.count(n)}" if names.count(n) > 1 else n for n in counted))
+    return ", then ".join(steps)
+
+
+def _which_reading(intent: Intent) -> str:
+    book = load_phrasebook()
+    options = "\n".join(
+        f"- {kind.replace('_', ' ')} (e.g. *{book.entry(kind).example}*)" for kind in intent.unsure
+    )
+    return (
+        "I'm not sure what you mean, and one reading would change your Stripe data, so I did nothing. "
+        f"Did you mean one of these?\n{options}\nRephrase with the one you mean."
+    )
 
 
 def _describe(intent: Intent) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 from stripe_nb_agent.sandbox.model.answer import describe, table
-from stripe_nb_agent.sandbox.model.flow import Context, Report, Step, Workflow, check, need, one, step, stop
+from stripe_nb_agent.sandbox.model.flow import Context, Report, Workflow, ask, check, need, one, step, stop
 from stripe_nb_agent.sandbox.model.intents import Intent
 from stripe_nb_agent.sandbox.model.money import format_money
 from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, Missing, Observation, as_list
@@ -14,17 +14,11 @@ from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, M
 __all__ = [
     "account",
     "balance",
+    "customer_matches",
     "docs",
     "find_customer",
-    "find_customer_step",
-    "list_customers",
-    "list_invoices",
-    "list_payments",
-    "list_prices",
-    "list_report",
-    "list_subscriptions",
+    "one_customer",
     "product_step",
-    "simple_list",
 ]
 
 
@@ -68,74 +62,73 @@ def docs(ctx: Context, intent: Intent) -> Workflow:
     return Report(f"From the Stripe docs on *{question}*:", (f"> {excerpt}",))
 
 
-def list_report(ctx: Context, op: str, params: dict[str, Any], noun: str, what: str) -> Workflow:
-    obs = yield from step(ctx, op, params, what)
-    items = as_list(obs.data)
-    if not items:
-        return Report(f"No {noun} found.")
-    return Report(f"{len(items)} {noun if len(items) != 1 else noun.rstrip('s')}:", tuple(table(items)))
-
-
-def simple_list(op: str, noun: str, what: str) -> Callable[[Context, Intent], Workflow]:
-    def run(ctx: Context, intent: Intent) -> Workflow:
-        return (yield from list_report(ctx, op, {"limit": intent.limit or 10}, noun, what))
-
-    return run
-
-
-def list_customers(ctx: Context, intent: Intent) -> Workflow:
-    obs = yield from step(ctx, "GetCustomers", {"limit": intent.limit or 10}, "list your customers")
-    items = as_list(obs.data)
-    if not items:
-        return Report("No customers found.")
-    # Classic list_customers trims to ids: fetch details, in one round, when the tool is offered.
-    if all(set(i) <= {"id"} for i in items) and ctx.box.has(FETCH_TOOL):
-        fetches = [need(ctx.box.tool(FETCH_TOOL, {"id": i["id"]}), "fetch customers") for i in items[:10]]
-        fetched = yield fetches
-        items = [one(o) if o.ok else {"id": o.call.arguments.get("id")} for o in fetched]
-    noun = "customers" if len(items) != 1 else "customer"
-    return Report(f"{len(items)} {noun}:", tuple(table(items)))
-
-
-def find_customer_step(ctx: Context, who: str) -> Step:
-    """Find one customer by id, email or name; stops with a clear message when there is none."""
-    what = f"find the customer {who}"
+def customer_matches(
+    ctx: Context, who: str
+) -> Generator[list[Call], list[Observation], list[dict[str, Any]]]:
+    """Customers matching an id, or an email or name exactly (case-insensitive): a look-up, never a guess."""
+    what = f"look up the customer {who}"
     if who.startswith("cus_"):
         found = ctx.box.tool(FETCH_TOOL, {"id": who})
         if isinstance(found, Missing):
             found = need(ctx.box.op("GetCustomersCustomer", {"customer": who}), what)
         (obs,) = yield [found]
-        return check(obs, what)
-    if "@" in who:
-        obs = yield from step(ctx, "GetCustomers", {"email": who, "limit": 1}, what)
-    else:
-        query = f'customers:name:"{who}"'
-        found = ctx.box.tool("search_stripe_resources", {"query": query})
-        if isinstance(found, Missing):
-            found = need(ctx.box.op("GetCustomersSearch", {"query": f"name:'{who}'"}), what)
-        (obs,) = yield [found]
-        check(obs, what)
-    if not as_list(obs.data) and not (isinstance(obs.data, dict) and obs.data.get("id")):
-        raise stop(f"I found no customer {who}. Create one first, e.g. *create a customer Ada with {who}*.")
-    return obs
+        return [one(check(obs, what))]
+    field = "email" if "@" in who else "name"
+    query = f'{field}:"{who}"'
+    found = ctx.box.tool("search_stripe_resources", {"query": f"customers:{query}"})
+    if isinstance(found, Missing):
+        found = ctx.box.op("GetCustomersSearch", {"query": query})
+    if isinstance(found, Missing) and field == "email":
+        found = ctx.box.op("GetCustomers", {"email": who, "limit": 10})
+    if isinstance(found, Missing):
+        # Never a guess from a list of ids: ask for something the offered tools can look up.
+        raise ask(
+            f"The tools offered here can't look customers up by name, so I can't tell who {who!r} is. "
+            "Give me the customer's email or id (cus_…) instead."
+        )
+    (obs,) = yield [need(found, what)]
+    check(obs, what)
+    wanted = who.strip().casefold()
+    return [c for c in as_list(obs.data) if str(c.get(field) or "").strip().casefold() == wanted]
+
+
+def one_customer(
+    ctx: Context, who: str, purpose: str
+) -> Generator[list[Call], list[Observation], dict[str, Any]]:
+    """Exactly one customer for ``who``; none or several stop the workflow with a question."""
+    matches = yield from customer_matches(ctx, who)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        create = f"*create a customer {who}*" if "@" not in who else f"*create a customer Name with {who}*"
+        raise ask(
+            f"I found no customer {who!r}, so I did not {purpose}. Should I create one? Say e.g. {create}."
+        )
+    raise ask(
+        f"{len(matches)} customers match {who!r}, so I did not {purpose}: which one? Name it by email or id.",
+        *table(matches),
+    )
 
 
 def find_customer(ctx: Context, intent: Intent) -> Workflow:
     who = intent.email or intent.name or ""
-    obs = yield from find_customer_step(ctx, who)
-    items = as_list(obs.data) or [one(obs)]
+    items = yield from customer_matches(ctx, who)
+    if not items:
+        raise ask(f"I found no customer {who!r}. Should I create one? Say e.g. *create a customer {who}*.")
     return Report(
-        f"Found {describe(items[0])}." if len(items) == 1 else f"{len(items)} customers match:",
+        f"Found {describe(items[0])}." if len(items) == 1 else f"{len(items)} customers match {who!r}:",
         () if len(items) == 1 else tuple(table(items)),
     )
 
 
 def product_step(ctx: Context, ref: str | None) -> Generator[list[Call], list[Observation], dict[str, Any]]:
     """A product by id, by name (looked up with list_products), or the last one mentioned."""
-    if ref is None or ref == "it":
+    if ref is None:
+        raise ask("Which product? Give me its name or id (prod_…).")
+    if ref == "it":
         found = ctx.recent("prod_")
         if found is None:
-            raise stop("Which product? Give me its name or id (prod_…).")
+            raise ask("Which product? Give me its name or id (prod_…).")
         return {"id": found, **ctx.objects.get(found, {})}
     if ref.startswith("prod_"):
         return {"id": ref, **ctx.objects.get(ref, {})}
@@ -147,35 +140,3 @@ def product_step(ctx: Context, ref: str | None) -> Generator[list[Call], list[Ob
     raise stop(
         f"I found no product named {ref!r}. Create it first, e.g. *create a product {ref} at $20/month*."
     )
-
-
-def list_prices(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.product or intent.ref:
-        params["product"] = (yield from product_step(ctx, intent.product or intent.ref))["id"]
-    return (yield from list_report(ctx, "GetPrices", params, "prices", "list prices"))
-
-
-def list_invoices(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
-    if intent.status and ctx.box.profile == "generic":
-        params["status"] = intent.status
-    report = yield from list_report(ctx, "GetInvoices", params, "invoices", "list invoices")
-    return report
-
-
-def list_payments(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10}
-    if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
-    return (yield from list_report(ctx, "GetPaymentIntents", params, "payments", "list your payments"))
-
-
-def list_subscriptions(ctx: Context, intent: Intent) -> Workflow:
-    params: dict[str, Any] = {"limit": intent.limit or 10, "status": intent.status}
-    if intent.customer:
-        params["customer"] = one((yield from find_customer_step(ctx, intent.customer)))["id"]
-    noun = f"{intent.status.replace('_', ' ')} subscriptions" if intent.status else "subscriptions"
-    return (yield from list_report(ctx, "GetSubscriptions", params, noun, "list subscriptions"))

@@ -2,9 +2,13 @@
 
 Routes under ``/api/v1``: ``collection/{name}/invoke-chat`` (DAT1's chat), the OpenAI-compatible
 ``collection/open-ai/chat/completions``, ``inference/{name}/invoke-stream`` (SSE with ``event:``
-lines), ``health`` and a plain-text page at ``/``. Every reply says it comes from a rule-based
-stand-in, not a language model: in the model name, the fingerprint, a header and the first
-reasoning words.
+lines), ``health`` and a plain-text page at ``/``. Besides the personas' own names it answers to
+DAT1's collection names (``gpt-120-oss``, ``gemma-3-12b``), so a client written for DAT1 works with
+only its URL changed. Every reply says it comes from a stand-in, not a language model: in the
+model name, the fingerprint, a header and the first reasoning words.
+
+A pace of 0 sends the reply as fast as it is made: many SSE events land in one network read (and
+one event can still be split across reads), which breaks SSE readers that parse one event per read.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from starlette.routing import BaseRoute, Route
 from stripe_nb_agent.errors import SandboxError, UsageError
 from stripe_nb_agent.sandbox.model.chunks import Reply, UsageMode, completion, stream_chunks
 from stripe_nb_agent.sandbox.model.planner import Persona, plan_reply
+from stripe_nb_agent.sandbox.model.understand import reader
 
 __all__ = [
+    "DAT1_NAMES",
     "DEFAULT_PACE",
     "ENV_PACE",
     "PERSONAS",
@@ -45,6 +51,8 @@ __all__ = [
 ENV_PACE = "STRIPE_NB_AGENT_SANDBOX_PACE"
 DEFAULT_PACE = 0.015
 PERSONAS: tuple[Persona, ...] = ("sandbox", "sandbox-brief")
+# DAT1's collection names -> the persona that stands in for each (gpt-oss reasons; gemma does not).
+DAT1_NAMES: dict[str, Persona] = {"gpt-120-oss": "sandbox", "gemma-3-12b": "sandbox-brief"}
 SANDBOX_HEADER = {"X-Stripe-Nb-Agent-Sandbox": "rule-based stand-in, not a language model"}
 ROOT = "/api/v1"
 
@@ -55,16 +63,30 @@ rule-based planner reads your request, plans Stripe tool calls among the tools o
 its reply in the shape llama.cpp sends (DAT1's gpt-120-oss wire format).
 
 Collections (personas): sandbox (reasoning + answer), sandbox-brief (no reasoning, terser, faster).
+DAT1's names work too, answered by the same stand-in: gpt-120-oss (as sandbox), gemma-3-12b (as
+sandbox-brief). A pace of 0 sends many SSE events per network read: read the stream with a real
+incremental SSE decoder, not one event per read.
 
-  POST /api/v1/collection/{sandbox|sandbox-brief}/invoke-chat
-  POST /api/v1/collection/open-ai/chat/completions      (model: sandbox | sandbox-brief)
+  POST /api/v1/collection/{sandbox|sandbox-brief|gpt-120-oss|gemma-3-12b}/invoke-chat
+  POST /api/v1/collection/open-ai/chat/completions      (model: any of the names above)
   POST /api/v1/inference/{sandbox|sandbox-brief}/invoke-stream
   GET  /api/v1/health
 """
 
 
-def model_name(persona: Persona) -> str:
-    return f"stripe-nb-agent-sandbox/{persona}"
+def model_name(persona: Persona, standing_in_for: str | None = None) -> str:
+    name = f"stripe-nb-agent-sandbox/{persona}"
+    return f"{name} (stand-in for {standing_in_for})" if standing_in_for else name
+
+
+def _persona(name: str) -> tuple[Persona, str | None] | None:
+    """The persona answering ``name`` and the DAT1 name it stands in for, or None when unknown."""
+    name = name.removeprefix("stripe-nb-agent-sandbox/").removeprefix("dat1/")
+    if name in PERSONAS:
+        return name, None
+    if name in DAT1_NAMES:
+        return DAT1_NAMES[name], name
+    return None
 
 
 def _resolve_pace(pace: float | None) -> float:
@@ -109,11 +131,12 @@ def _error(status: int, message: str, kind: str, **extra: Any) -> JSONResponse:
 
 
 def _unknown(what: str, name: str) -> JSONResponse:
+    names = [*PERSONAS, *DAT1_NAMES]
     return _error(
         404,
-        f"{what} {name!r} not found in the sandbox. Available: {', '.join(PERSONAS)}.",
+        f"{what} {name!r} not found in the sandbox. Available: {', '.join(names)}.",
         "not_found_error",
-        available=list(PERSONAS),
+        available=names,
     )
 
 
@@ -149,15 +172,23 @@ def build_app(state: ServerState | None = None, *, extra_routes: Sequence[BaseRo
     state = state or ServerState()
 
     async def answer(
-        request: Request, persona: Persona, *, sse_events: bool, usage_mode: UsageMode
+        request: Request,
+        persona: Persona,
+        *,
+        sse_events: bool,
+        usage_mode: UsageMode,
+        standing_in_for: str | None = None,
     ) -> Response:
         body = await _body(request)
         if isinstance(body, JSONResponse):
             return body
         kwargs = {"max_rounds": state.max_rounds} if state.max_rounds else {}
-        plan = plan_reply(body["messages"], body.get("tools"), persona=persona, **kwargs)
+        # Reading a request embeds it (and loads the model on first use): off the event loop.
+        plan = await anyio.to_thread.run_sync(
+            lambda: plan_reply(body["messages"], body.get("tools"), persona=persona, **kwargs)
+        )
         request_key = {k: body.get(k) for k in ("messages", "tools", "tool_choice")}
-        reply = Reply.for_request(plan, model_name(persona), request_key)
+        reply = Reply.for_request(plan, model_name(persona, standing_in_for), request_key)
         if not body.get("stream", False):
             return JSONResponse(completion(reply, pace=state.pace_for(persona)), headers=SANDBOX_HEADER)
         return StreamingResponse(
@@ -186,19 +217,24 @@ def build_app(state: ServerState | None = None, *, extra_routes: Sequence[BaseRo
 
     async def invoke_chat(request: Request) -> Response:
         collection = request.path_params["collection"]
-        if collection not in PERSONAS:
+        found = _persona(collection)
+        if found is None:
             return _unknown("Collection", collection)
-        return await answer(request, collection, sse_events=False, usage_mode="final")
+        persona, dat1 = found
+        return await answer(request, persona, sse_events=False, usage_mode="final", standing_in_for=dat1)
 
     async def openai_chat(request: Request) -> Response:
         body = await _body(request)
         if isinstance(body, JSONResponse):
             return body
-        model = str(body.get("model") or "sandbox").removeprefix("stripe-nb-agent-sandbox/")
-        if model not in PERSONAS:
+        model = str(body.get("model") or "sandbox")
+        found = _persona(model)
+        if found is None:
             return _unknown("Model", model)
+        persona, dat1 = found
         include = bool((body.get("stream_options") or {}).get("include_usage"))
-        return await answer(request, model, sse_events=False, usage_mode="final" if include else "last")
+        usage: UsageMode = "final" if include else "last"
+        return await answer(request, persona, sse_events=False, usage_mode=usage, standing_in_for=dat1)
 
     async def invoke_stream(request: Request) -> Response:
         name = request.path_params["name"]
@@ -213,6 +249,7 @@ def build_app(state: ServerState | None = None, *, extra_routes: Sequence[BaseRo
                 "sandbox": True,
                 "kind": "rule-based stand-in, not a language model",
                 "personas": list(PERSONAS),
+                "dat1_names": DAT1_NAMES,
                 "pace": state.pace,
             },
             headers=SANDBOX_HEADER,
@@ -370,5 +407,7 @@ def get_sandbox_model_server() -> SandboxModelServer:
         if _singleton is None or not _singleton.running:
             server = SandboxModelServer(extra_routes=sandbox_extra_routes()).start()
             atexit.register(server.stop)
+            # Load the phrasebook reader now, so the first request does not wait for it.
+            threading.Thread(target=reader, name="sandbox-phrasebook-warm-up", daemon=True).start()
             _singleton = server
         return _singleton

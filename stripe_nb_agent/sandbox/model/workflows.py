@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from stripe_nb_agent.sandbox.model import reads, refunds, writes
+from stripe_nb_agent.sandbox.model import lists, reads, refunds, writes
 from stripe_nb_agent.sandbox.model.flow import Context, Report, Stop, Workflow
 from stripe_nb_agent.sandbox.model.intents import Intent
 
@@ -22,25 +22,25 @@ _WORKFLOWS: dict[str, Callable[[Context, Intent], Workflow]] = {
     "balance": reads.balance,
     "account": reads.account,
     "docs": reads.docs,
-    "list_customers": reads.list_customers,
+    "list_customers": lists.list_customers,
     "find_customer": reads.find_customer,
     "create_customer": writes.create_customer,
     "create_product": writes.create_product,
-    "list_products": reads.simple_list("GetProducts", "products", "list your products"),
+    "list_products": lists.simple_list("GetProducts", "products", "list your products"),
     "create_price": writes.create_price,
-    "list_prices": reads.list_prices,
+    "list_prices": lists.list_prices,
     "create_payment_link": writes.create_payment_link,
     "create_invoice": writes.create_invoice,
-    "list_invoices": reads.list_invoices,
+    "list_invoices": lists.list_invoices,
     "finalize_invoice": writes.finalize_invoice,
     "refund": refunds.refund,
-    "list_payments": reads.list_payments,
-    "list_subscriptions": reads.list_subscriptions,
+    "list_payments": lists.list_payments,
+    "list_subscriptions": lists.list_subscriptions,
     "cancel_subscription": writes.cancel_subscription,
     "update_subscription": writes.update_subscription,
     "create_coupon": writes.create_coupon,
-    "list_coupons": reads.simple_list("GetCoupons", "coupons", "list coupons"),
-    "list_disputes": reads.simple_list("GetDisputes", "disputes", "list disputes"),
+    "list_coupons": lists.simple_list("GetCoupons", "coupons", "list coupons"),
+    "list_disputes": lists.list_disputes,
     "update_dispute": writes.update_dispute,
 }
 

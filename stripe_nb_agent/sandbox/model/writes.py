@@ -11,6 +11,7 @@ from stripe_nb_agent.sandbox.model.flow import (
     Report,
     Step,
     Workflow,
+    ask,
     call_notes,
     check,
     need,
@@ -20,7 +21,7 @@ from stripe_nb_agent.sandbox.model.flow import (
 )
 from stripe_nb_agent.sandbox.model.intents import Intent
 from stripe_nb_agent.sandbox.model.money import format_money, plain_amount
-from stripe_nb_agent.sandbox.model.reads import find_customer_step, product_step
+from stripe_nb_agent.sandbox.model.reads import one_customer, product_step
 from stripe_nb_agent.sandbox.model.toolbox import FETCH_TOOL, Call, Missing, Observation, as_list
 
 __all__ = [
@@ -99,7 +100,7 @@ def create_price(ctx: Context, intent: Intent) -> Workflow:
 
 def create_payment_link(ctx: Context, intent: Intent) -> Workflow:
     price = intent.price
-    if price is None and intent.product is None:
+    if price is None and intent.product is None and intent.ref == "it":
         price = ctx.recent("price_")
     if price is None:
         product = yield from product_step(ctx, intent.product or intent.ref)
@@ -113,65 +114,76 @@ def create_payment_link(ctx: Context, intent: Intent) -> Workflow:
 
 
 def create_invoice(ctx: Context, intent: Intent) -> Workflow:
-    who = intent.customer or ctx.recent("cus_")
-    if who is None:
-        raise stop("Who is the invoice for? e.g. *invoice ada@example.com for the Premium Plan*.")
-    customer_step = find_customer_step(ctx, who)
-    # Independent look-ups share a round: the customer and the product's prices.
-    cust_calls = next(customer_step)
+    if intent.unclear:
+        raise ask(f"How much should the invoice be for? I could not read an amount in {intent.unclear!r}.")
+    if intent.customer is None:
+        raise ask("Who is the invoice for? Name the customer, e.g. *invoice ada@example.com for $50*.")
+    # Every write this needs must be possible before the first one: never leave a stray draft.
+    if intent.money is not None and not ctx.box.takes("PostInvoiceitems", "amount", "currency"):
+        found = ctx.box.op("PostInvoiceitems")
+        tool = found.tool if isinstance(found, Missing) else found.name
+        raise ask(
+            f"The `{tool}` tool offered here only adds an existing price to an invoice, not a free "
+            f"amount such as {intent.money}, so I created nothing. Create a product with that price "
+            "first (e.g. *create a product Consulting at $150*), then *invoice <customer> for Consulting*."
+        )
+    need(ctx.box.op("PostInvoices", {"customer": "cus_"}), "create the invoice")
+    if intent.with_finalize:
+        need(ctx.box.op("PostInvoicesInvoiceFinalize", {"invoice": "in_"}), "finalize the invoice")
+    if intent.customer == "it":
+        recent = ctx.recent("cus_")
+        if recent is None:
+            raise ask("Which customer is the invoice for? Give me a name, an email or an id (cus_…).")
+        customer: dict[str, Any] = {"id": recent, **ctx.objects.get(recent, {})}
+    else:
+        customer = yield from one_customer(ctx, intent.customer, "create an invoice")
     product_ref = intent.product if intent.price is None and intent.money is None else None
-    product_calls: list[Call] = []
-    if product_ref and not product_ref.startswith("prod_"):
-        product_calls = [need(ctx.box.op("GetProducts", {"limit": 100}), f"find the product {product_ref!r}")]
-    results = yield [*cust_calls, *product_calls]
-    customer_obs = _drive(customer_step, results[: len(cust_calls)])
-    customer_obs = yield from _finish(customer_step, customer_obs)
-    customer = one(customer_obs)
     price: dict[str, Any] | None = (
         {"id": intent.price, **ctx.objects.get(intent.price, {})} if intent.price else None
     )
     if product_ref:
-        if product_calls:
-            products = as_list(check(results[len(cust_calls)], "find the product").data)
-            match = [p for p in products if str(p.get("name", "")).lower() == product_ref.lower()]
-            if not match:
-                raise stop(f"I found no product named {product_ref!r}. Create it first.")
-            product_id = str(match[0]["id"])
-        else:
-            product_id = product_ref
+        product = yield from product_step(ctx, product_ref)
         obs = yield from step(
-            ctx, "GetPrices", {"product": product_id, "limit": 10}, "find the product's price"
+            ctx, "GetPrices", {"product": product["id"], "limit": 10}, "find the product's price"
         )
         price = _invoiceable_price(ctx, product_ref, as_list(obs.data))
+    if not price and intent.money is None:
+        raise ask(
+            "What should the invoice charge? Name a product or an amount, e.g. "
+            f"*invoice {customer.get('email') or customer['id']} for the Premium Plan*."
+        )
     days = {"days_until_due": 30, "collection_method": "send_invoice"}
     inv_obs = yield from step(ctx, "PostInvoices", {"customer": customer["id"], **days}, "create the invoice")
     invoice = one(inv_obs)
     lines, notes = [], []
     # What the invoice will total, from what we add; trimmed finalize results do not carry it.
     total: dict[str, Any] = {}
-    if price or intent.money:
-        item_params: dict[str, Any] = {"customer": customer["id"], "invoice": invoice["id"]}
-        if price and not price.get("recurring"):
-            item_params["price"] = price["id"]
-            added = f"price {describe({'object': 'price', **price})}"
-            if isinstance(price.get("unit_amount"), int):
-                total = {"amount_due": price["unit_amount"], "currency": price.get("currency")}
-        else:
-            money = intent.money
-            amount = money.amount if money else price["unit_amount"] if price else 0
-            currency = money.currency if money else str((price or {}).get("currency"))
-            item_params.update(amount=amount, currency=currency)
-            if price:
-                item_params["description"] = f"{product_ref or price['id']} (one-off charge of its price)"
-                notes.append(
-                    f"{product_ref or price['id']} only has a recurring price "
-                    f"({describe({'object': 'price', **price})}), so I invoiced its amount once. "
-                    "To bill it every period, start a subscription instead."
-                )
-            added = format_money(amount, currency)
-            total = {"amount_due": amount, "currency": currency}
-        yield from step(ctx, "PostInvoiceitems", item_params, "add the item to the invoice")
-        lines.append(f"- Added {added} to it.")
+    item_params: dict[str, Any] = {"customer": customer["id"], "invoice": invoice["id"]}
+    if price and not price.get("recurring"):
+        item_params["price"] = price["id"]
+        added = f"price {describe({'object': 'price', **price})}"
+        if isinstance(price.get("unit_amount"), int):
+            total = {"amount_due": price["unit_amount"], "currency": price.get("currency")}
+    else:
+        money = intent.money
+        quantity = intent.quantity or 1
+        amount = (money.amount * quantity) if money else price["unit_amount"] if price else 0
+        currency = money.currency if money else str((price or {}).get("currency"))
+        item_params.update(amount=amount, currency=currency)
+        if money and (quantity > 1 or intent.product):
+            each = f"{quantity} × {money}" if quantity > 1 else str(money)
+            item_params["description"] = f"{intent.product or 'item'} ({each})"
+        if price:
+            item_params["description"] = f"{product_ref or price['id']} (one-off charge of its price)"
+            notes.append(
+                f"{product_ref or price['id']} only has a recurring price "
+                f"({describe({'object': 'price', **price})}), so I invoiced its amount once. "
+                "To bill it every period, start a subscription instead."
+            )
+        added = format_money(amount, currency)
+        total = {"amount_due": amount, "currency": currency}
+    yield from step(ctx, "PostInvoiceitems", item_params, "add the item to the invoice")
+    lines.append(f"- Added {added} to it.")
     if intent.with_finalize:
         fin = yield from step(ctx, "PostInvoicesInvoiceFinalize", {"invoice": invoice["id"]}, "finalize it")
         invoice = {**invoice, **total, **one(fin)}
@@ -220,33 +232,19 @@ def _with_amount_due(
     return {**invoice, **one(obs)} if obs.ok else invoice
 
 
-def _drive(gen: Step, results: list[Observation]) -> Observation | list[Call]:
-    try:
-        return gen.send(results)
-    except StopIteration as done:
-        value: Observation = done.value
-        return value
-
-
-def _finish(gen: Step, state: Observation | list[Call]) -> Step:
-    while isinstance(state, list):
-        state = _drive(gen, (yield state))
-    return state
-
-
 def finalize_invoice(ctx: Context, intent: Intent) -> Workflow:
-    invoice = intent.ref if intent.ref and intent.ref != "it" else ctx.recent("in_")
+    invoice = intent.ref if intent.ref != "it" else ctx.recent("in_")
     if invoice is None:
-        raise stop("Which invoice? Give me its id (in_…).")
+        raise ask("Which invoice? Give me its id (in_…).")
     obs = yield from step(ctx, "PostInvoicesInvoiceFinalize", {"invoice": invoice}, f"finalize {invoice}")
     done = yield from _with_amount_due(ctx, {"object": "invoice", "id": invoice, **one(obs)})
     return Report(f"Finalized {describe(done)}.")
 
 
 def _subscription_id(ctx: Context, intent: Intent) -> str:
-    sub = intent.ref if intent.ref and intent.ref != "it" else ctx.recent("sub_")
+    sub = intent.ref if intent.ref != "it" else ctx.recent("sub_")
     if sub is None:
-        raise stop("Which subscription? Give me its id (sub_…), e.g. *cancel sub_123*.")
+        raise ask("Which subscription? Give me its id (sub_…), e.g. *cancel sub_123*.")
     return sub
 
 

@@ -1,5 +1,10 @@
 """Serve the sandbox over Streamable HTTP on loopback, with bearer-token checking like mcp.stripe.com.
 
+Full MCP sessions (initialize, then calls with ``Mcp-Session-Id``) and, beside them, session-less
+bare JSON-RPC: a POST of ``tools/list`` or ``tools/call`` with no initialize and no session id gets
+a plain JSON answer, as mcp.stripe.com serves clients that post JSON-RPC per call (the hackathon's
+backend did, with ``Accept: */*``, and read the answer with ``response.json()``).
+
 with SandboxMCPHTTPServer(profile="classic") as srv:
     srv.url          # http://127.0.0.1:PORT/mcp
     srv.token        # random for this server unless one was given
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stripe_nb_agent.config import register_secret
 from stripe_nb_agent.errors import SandboxError
@@ -73,13 +78,14 @@ def is_loopback(host: str) -> bool:
 class _BearerGate:
     """401 + ``WWW-Authenticate: Bearer resource_metadata=...`` unless the exact token is presented."""
 
-    def __init__(self, app: ASGIApp, token: str, owner: SandboxMCPHTTPServer) -> None:
-        self.app, self.token, self.owner = app, token, owner
+    def __init__(self, app: ASGIApp, bare: ASGIApp, token: str, owner: SandboxMCPHTTPServer) -> None:
+        self.app, self.bare, self.token, self.owner = app, bare, token, owner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             self.owner._loop = asyncio.get_running_loop()
-            await self.app(scope, receive, send)
+            async with self.owner._bare_server.session_manager.run():
+                await self.app(scope, receive, send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -102,6 +108,11 @@ class _BearerGate:
             }
             await _respond(send, 401, body, [(b"www-authenticate", challenge.encode())])
             return
+        if scope["method"] == "POST" and not any(name == b"mcp-session-id" for name, _ in scope["headers"]):
+            raw = await _read_body(receive)
+            replay = _replaying(raw, receive)
+            await (self.bare if _session_less(raw) else self.app)(scope, replay, send)
+            return
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
@@ -110,6 +121,44 @@ class _BearerGate:
                 scheme, _, presented = value.decode("latin-1").partition(" ")
                 return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip(), self.token)
         return False
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the already-read body to the app, then the real one (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _session_less(body: bytes) -> bool:
+    """A JSON-RPC call other than initialize, sent without a session: answered statelessly, as JSON."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    messages = payload if isinstance(payload, list) else [payload]
+    return bool(messages) and all(
+        isinstance(m, dict) and m.get("method") not in (None, "initialize") for m in messages
+    )
 
 
 async def _respond(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> None:
@@ -162,7 +211,10 @@ class SandboxMCPHTTPServer:
         self._port = port
         self._server = build_stripe_sandbox_server(profile, self.store)
         inner = self._server.streamable_http_app(host=host, json_response=json_response)
-        self._app = _BearerGate(inner, self.token, self)
+        # A second server over the same store answers session-less calls: one app per session manager.
+        self._bare_server = build_stripe_sandbox_server(profile, self.store)
+        bare = self._bare_server.streamable_http_app(host=host, json_response=True, stateless_http=True)
+        self._app = _BearerGate(inner, bare, self.token, self)
         self._uvicorn: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -156,26 +156,73 @@ def test_read_only_tools_get_no_write_examples() -> None:
 # -- refunds --------------------------------------------------------------------------------------
 
 
+def refunds_made(turn: Turn) -> list[dict[str, Any]]:
+    return turn.called("create_refund") + [
+        a["parameters"] for n, a in turn.calls if a.get("stripe_api_operation_id") == "PostRefunds"
+    ]
+
+
+def writes_made(turn: Turn) -> list[str]:
+    return [
+        a.get("stripe_api_operation_id", n)
+        for n, a in turn.calls
+        if n == "stripe_api_write" or n.startswith(("create_", "finalize_", "update_", "cancel_"))
+    ]
+
+
 @pytest.mark.parametrize("profile", ["classic", "generic"])
-async def test_refund_of_the_last_payment_skips_payments_that_are_already_refunded(profile: str) -> None:
+async def test_a_refund_of_the_most_recent_payment_never_moves_to_an_older_one(profile: str) -> None:
     store = StripeStore()
     newest = newest_payment(store)
     assert charge_of(store, newest["id"])["refunded"]  # the seed's newest payment is fully refunded
+    refunds_before = store.list_refunds(limit=100)["data"]
+    turn = await ask(profile, "refund 10 dollars of the most recent payment", store)
+    assert turn.errors == []
+    assert refunds_made(turn) == []
+    assert f"`{newest['id']}`" in turn.answer
+    assert "already fully refunded" in turn.answer
+    assert "did not refund anything" in turn.answer
+    # The answer names a payment that could take it, for the user to choose; nothing moved on its own.
+    assert "say *refund $10.00 of pi_" in turn.answer
+    assert store.list_refunds(limit=100)["data"] == refunds_before
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_a_refund_of_the_most_recent_payment_refunds_it_when_it_can(profile: str) -> None:
+    store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    fresh = store.create_payment_intent(
+        2500, "usd", customer=customer, payment_method="pm_card_visa", confirm=True
+    )
     turn = await ask(profile, "refund $5 of the last payment", store)
     assert turn.errors == []
-    (refund_args,) = turn.called("create_refund") or [
-        a["parameters"] for n, a in turn.calls if a.get("stripe_api_operation_id") == "PostRefunds"
-    ]
-    target = refund_args["payment_intent"]
-    assert target != newest["id"]
-    assert refund_args["amount"] == 500
-    assert store.list_refunds(payment_intent=target)["data"][0]["amount"] == 500
-    assert f"`{newest['id']}`" in turn.answer  # the note says which newer payment was skipped and why
+    (refund_args,) = refunds_made(turn)
+    assert (refund_args["payment_intent"], refund_args["amount"]) == (fresh["id"], 500)
     assert "Refunded: refund" in turn.answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_an_amount_it_cannot_read_is_asked_for_not_refunded_in_full(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "refund {amount} of the last payment", store)
+    assert turn.calls == []
+    assert "How much should I refund?" in turn.answer
+    assert "{amount}" in turn.answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_a_refund_naming_no_payment_asks_which_one(profile: str) -> None:
+    store = StripeStore()
+    listed = await ask(profile, "list my last 5 payments", store)
+    turn = await ask(profile, "refund $5", store, listed.messages)
+    assert refunds_made(turn) == []
+    assert "Which payment should I refund?" in turn.answer
 
 
 async def test_classic_refund_reads_the_charges_of_recent_payments_in_one_round() -> None:
     store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    store.create_payment_intent(2500, "usd", customer=customer, payment_method="pm_card_visa", confirm=True)
     turn = await ask("classic", "refund $5 of the last payment", store)
     names = [n for n, _ in turn.calls]
     assert names[0] == "list_payment_intents"
@@ -185,20 +232,106 @@ async def test_classic_refund_reads_the_charges_of_recent_payments_in_one_round(
 
 
 @pytest.mark.parametrize("profile", ["classic", "generic"])
-async def test_when_no_recent_payment_can_take_the_refund_it_says_so_instead_of_refunding(
+async def test_when_the_newest_payment_has_too_little_left_it_says_so_instead_of_refunding(
     profile: str,
 ) -> None:
     store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    store.create_payment_intent(2500, "usd", customer=customer, payment_method="pm_card_visa", confirm=True)
     turn = await ask(profile, "refund $50000 of the last payment", store)
     assert turn.errors == []
-    assert not any(
-        n == "create_refund" or a.get("stripe_api_operation_id") == "PostRefunds" for n, a in turn.calls
-    )
-    assert "did not create a refund" in turn.answer
-    assert "$50,000.00 left to refund" in turn.answer
+    assert refunds_made(turn) == []
+    assert "did not refund anything" in turn.answer
+    assert "only $25.00 left to refund" in turn.answer
 
 
 # -- invoices -------------------------------------------------------------------------------------
+
+
+async def converse(profile: str, store: StripeStore, *texts: str) -> list[Turn]:
+    turns: list[Turn] = []
+    for text in texts:
+        turns.append(await ask(profile, text, store, turns[-1].messages if turns else None))
+    return turns
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_an_invoice_for_a_name_two_customers_share_asks_which_and_writes_nothing(profile: str) -> None:
+    store = StripeStore()  # the seed already has an Ada Lovelace (ada.lovelace@example.com)
+    *_, turn = await converse(
+        profile,
+        store,
+        "make a customer called Ada Lovelace with email ada@example.com",
+        "list my last 5 payments",
+        "draft an invoice for Ada Lovelace for 2 hours of consulting at $150/hour and finalize it",
+    )
+    invoices_before = store.list_invoices(limit=100)["data"]
+    assert writes_made(turn) == []
+    if profile == "classic":
+        # Classic invoice items take only a price: said before any look-up or write.
+        assert "only adds an existing price" in turn.answer
+    else:
+        assert "2 customers match 'Ada Lovelace'" in turn.answer
+        assert "ada@example.com" in turn.answer
+        assert "ada.lovelace@example.com" in turn.answer
+    assert store.list_invoices(limit=100)["data"] == invoices_before
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_an_invoice_for_a_unique_name_goes_to_that_customer_never_the_last_id_in_context(
+    profile: str,
+) -> None:
+    store = StripeStore()
+    _first, _listed, turn = await converse(
+        profile,
+        store,
+        "make a customer called Grace Brewster with email grace@example.com",
+        "list my last 5 payments",
+        "draft an invoice for Grace Brewster for 2 hours of consulting at $150/hour and finalize it",
+    )
+    grace = store.search("customers", 'email:"grace@example.com"')["data"][0]
+    if profile == "classic":
+        # Classic invoice items take only a price: it says so before creating anything.
+        assert writes_made(turn) == []
+        assert "only adds an existing price" in turn.answer
+        return
+    assert turn.errors == []
+    assert writes_made(turn) == ["PostInvoices", "PostInvoiceitems", "PostInvoicesInvoiceFinalize"]
+    invoice = store.list_invoices(limit=1)["data"][0]
+    assert invoice["customer"] == grace["id"]
+    assert invoice["amount_due"] == 30000
+    assert "Grace Brewster" in turn.answer
+    assert "$300.00 due" in turn.answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_an_invoice_for_an_unknown_name_offers_to_create_the_customer(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "create an invoice for Zed Nobody for the Premium Plan", store)
+    assert writes_made(turn) == []
+    assert "I found no customer 'Zed Nobody'" in turn.answer
+    assert "*create a customer Zed Nobody*" in turn.answer
+
+
+@pytest.mark.parametrize("profile", ["classic", "generic"])
+async def test_an_invoice_naming_no_customer_asks_instead_of_using_the_last_id(profile: str) -> None:
+    store = StripeStore()
+    *_, turn = await converse(profile, store, "list my last 3 customers", "create an invoice for $50")
+    assert writes_made(turn) == []
+    assert "Who is the invoice for?" in turn.answer
+
+
+async def test_an_invoice_for_that_customer_uses_the_one_customer_pointed_at() -> None:
+    store = StripeStore()
+    _first, turn = await converse(
+        "generic",
+        store,
+        "create a customer Hedy Brewer with email hedy@example.com",
+        "invoice that customer for $50",
+    )
+    hedy = store.search("customers", 'email:"hedy@example.com"')["data"][0]
+    assert writes_made(turn)[0] == "PostInvoices"
+    assert store.list_invoices(limit=1)["data"][0]["customer"] == hedy["id"]
 
 
 async def test_classic_invoice_chain_reports_the_amount_due_from_the_price_it_added() -> None:
@@ -284,3 +417,130 @@ def test_the_same_conversation_gives_the_same_refund_plan() -> None:
     messages = [{"role": "user", "content": "refund $5 of the last payment"}]
     assert plan_reply(messages, tools) == plan_reply(messages, tools)
     assert json.dumps([c.arguments_json for c in plan_reply(messages, tools).tool_calls])
+
+
+# -- qualifiers -----------------------------------------------------------------------------------
+
+BOTH = pytest.mark.parametrize("profile", ["classic", "generic"])
+
+
+def answer_rows(answer: str) -> list[str]:
+    return [line for line in answer.splitlines() if line.startswith("| `")]
+
+
+@BOTH
+async def test_failed_payments_are_only_the_failed_ones_and_the_local_filter_is_said(profile: str) -> None:
+    turn = await ask(profile, "list failed payments", StripeStore())
+    rows = answer_rows(turn.answer)
+    assert rows
+    assert all("requires_payment_method" in row for row in rows)
+    assert "can't filter by status" in turn.answer
+    assert turn.answer.startswith(f"{len(rows)} failed payments")
+
+
+@BOTH
+async def test_an_amount_threshold_is_applied_to_the_fetched_payments_and_said(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "payments over $500", store)
+    big = [
+        p
+        for p in store.list_payment_intents(limit=100)["data"]
+        if p["currency"] == "usd" and p["amount"] > 50000
+    ]
+    assert turn.answer.startswith(f"{len(big)} payments over $500.00")
+    assert "can't filter by amount" in turn.answer
+
+
+@BOTH
+async def test_top_customers_by_spend_are_ranked_from_payments_with_names(profile: str) -> None:
+    turn = await ask(profile, "top 3 customers by total spend", StripeStore())
+    assert turn.answer.startswith("Top 3 customers by spend:")
+    rows = [line for line in turn.answer.splitlines() if "(`cus_" in line]
+    assert len(rows) == 3
+    assert "I added up your 100 newest payments myself" in turn.answer
+
+
+@BOTH
+async def test_how_many_answers_with_a_count(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "how many customers do I have?", store)
+    total = len(store.list_customers(limit=100)["data"])
+    assert turn.answer.startswith(f"You have {total} customers.")
+    assert not any(n == "search_stripe_documentation" for n, _ in turn.calls)
+
+
+@BOTH
+async def test_a_yes_no_question_leads_with_the_answer(profile: str) -> None:
+    store = StripeStore()
+    disputes = store.list_disputes(limit=100)["data"]
+    waiting = [d for d in disputes if d["status"] == "needs_response"]
+    turn = await ask(profile, "are there any open disputes?", store)
+    assert turn.answer.startswith(f"Yes — {len(disputes)} open disputes; {len(waiting)} need a response")
+
+
+@BOTH
+async def test_payments_are_listed_with_their_customers_names(profile: str) -> None:
+    store = StripeStore()
+    turn = await ask(profile, "list my last 3 payments", store)
+    newest = store.list_payment_intents(limit=1)["data"][0]
+    name = store.fetch(newest["customer"])["name"]
+    assert f"{name} (`{newest['customer']}`)" in turn.answer
+
+
+@BOTH
+async def test_a_date_it_cannot_filter_by_is_said_aloud(profile: str) -> None:
+    turn = await ask(profile, "show me the payments from last week", StripeStore())
+    assert "I did not filter by date ('last week')" in turn.answer
+
+
+async def test_reasoning_is_not_the_same_paragraph_every_round() -> None:
+    store = StripeStore()
+    tools = _tools("classic")
+    turn = await ask("classic", "list my last 3 payments", store)
+    reasonings = []
+    for n in range(len(turn.messages)):
+        if turn.messages[n]["role"] == "assistant":
+            reasonings.append(plan_reply(turn.messages[:n], tools).reasoning)
+    assert len(reasonings) >= 2
+    assert len(set(reasonings)) == len(reasonings)
+    assert sum("not a language model" in r for r in reasonings) == 1
+
+
+@BOTH
+async def test_it_after_a_list_of_several_payments_is_asked_about_not_the_last_id(profile: str) -> None:
+    store = StripeStore()
+    *_, turn = await converse(profile, store, "list my last 5 payments", "refund $5 of it")
+    assert refunds_made(turn) == []
+    assert "Several were mentioned" in turn.answer
+
+
+@BOTH
+async def test_it_after_one_payment_refunds_that_payment(profile: str) -> None:
+    store = StripeStore()
+    customer = store.list_customers(limit=1)["data"][0]["id"]
+    paid = store.create_payment_intent(
+        2500, "usd", customer=customer, payment_method="pm_card_visa", confirm=True
+    )
+    history = [
+        {"role": "user", "content": f"keep {paid['id']} in mind"},
+        {"role": "assistant", "content": f"Noted: `{paid['id']}`."},
+    ]
+    turn = await ask(profile, "refund $5 of it", store, history)
+    assert [r["payment_intent"] for r in refunds_made(turn)] == [paid["id"]]
+
+
+@BOTH
+async def test_that_customer_after_a_list_of_customers_is_asked_about(profile: str) -> None:
+    store = StripeStore()
+    *_, turn = await converse(
+        profile, store, "list my last 3 customers", "invoice that customer for the Premium Plan"
+    )
+    assert writes_made(turn) == []
+    assert "Which customer" in turn.answer
+
+
+def test_without_a_search_tool_a_customer_name_is_asked_for_as_an_email_or_id() -> None:
+    tools = [t for t in _tools("classic") if t["function"]["name"] != "search_stripe_resources"]
+    plan = plan_reply([{"role": "user", "content": "invoice Ada Lovelace for the Premium Plan"}], tools)
+    assert plan.tool_calls == ()
+    assert "can't look customers up by name" in plan.content
