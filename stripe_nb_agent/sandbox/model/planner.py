@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
+from stripe_nb_agent.sandbox.model.named_tools import plan_named_tool
 from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
 from stripe_nb_agent.sandbox.model.understand import load_phrasebook, reader
 from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
@@ -141,6 +142,11 @@ def plan_reply(
     text = _text(messages[last_user].get("content")) if last_user >= 0 else ""
     memory, objects = _memory(messages[: max(last_user, 0)])
     rounds = _rounds(messages[last_user + 1 :])
+    named = plan_named_tool(text, box, rounds)
+    if named is not None:
+        # A request that names an offered tool (the user's own, say) is read literally.
+        why = named.why if rounds or persona == "sandbox-brief" else f"{DISCLOSURE} {named.why}"
+        return Plan("" if persona == "sandbox-brief" else why, named.content, named.calls)
     found = reader()
     intents = parse_intents(text, found.readings if found else "rules")
     brief = persona == "sandbox-brief"
