@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypedDict
 
 __all__ = [
+    "DEFAULT_MAX_RESULT_CHARS",
     "OpenAIFunction",
     "OpenAITool",
     "Policy",
@@ -19,6 +20,7 @@ __all__ = [
     "ToolKind",
     "ToolResult",
     "ToolSpec",
+    "capped_for_model",
 ]
 
 ToolKind = Literal["read", "write"]
@@ -59,6 +61,11 @@ class ToolSpec:
         return tuple(r for r in req if isinstance(r, str)) if isinstance(req, list) else ()
 
 
+# What one tool result may put in front of the model, in characters (~5k tokens): a 10,000-row
+# list would otherwise go to the model in full, and again with every later request.
+DEFAULT_MAX_RESULT_CHARS = 20_000
+
+
 @dataclass(frozen=True)
 class ToolResult:
     """The one value a tool call turns into.
@@ -81,13 +88,63 @@ class ToolResult:
     # "cancelled", "transport", "timeout" or None when ok.
     error_kind: str | None = None
 
-    def for_model(self) -> str:
-        """The tool message content the model reads."""
+    def for_model(self, max_chars: int | None = DEFAULT_MAX_RESULT_CHARS) -> str:
+        """The tool message content the model reads, at most ``max_chars`` characters.
+
+        A longer result is cut (whole rows where it is a list) with a note saying what was cut
+        and that the full result is in the table; ``None`` sends everything.
+        """
         if not self.ok:
-            return json.dumps({"error": self.error or "the tool call failed", "kind": self.error_kind})
-        if isinstance(self.data, str):
-            return self.data
-        return json.dumps(self.data, ensure_ascii=False, default=str)
+            content = json.dumps({"error": self.error or "the tool call failed", "kind": self.error_kind})
+        elif isinstance(self.data, str):
+            content = self.data
+        else:
+            content = json.dumps(self.data, ensure_ascii=False, default=str)
+        if max_chars is None or len(content) <= max_chars:
+            return content
+        return capped_for_model(self.data if self.ok else None, content, max_chars)
+
+
+def capped_for_model(data: Any, content: str, max_chars: int) -> str:
+    """``content`` (the JSON or text of ``data``) cut to about ``max_chars``, with a note.
+
+    A list, or an object holding one under ``data`` (Stripe's list envelope), keeps as many whole
+    rows as fit, so what the model reads stays valid JSON; anything else is cut as text.
+    """
+    rows, envelope = _rows(data)
+    budget = max(0, max_chars - 400)  # room for the note and the envelope's other fields
+    if rows is not None:
+        kept, used = 0, 0
+        for row in rows:
+            used += len(json.dumps(row, ensure_ascii=False, default=str)) + 2
+            if used > budget:
+                break
+            kept += 1
+        note = (
+            f"Cut to fit the model's context: {kept} of {len(rows)} rows shown ({len(content):,} "
+            "characters in full). The full result is in the table shown to the user; ask with "
+            "filters or a smaller limit to see other rows."
+        )
+        if envelope is None:
+            shaped: Any = {"data": rows[:kept], "note": note}
+        else:
+            shaped = {**envelope, "data": rows[:kept], "note": note}
+        text = json.dumps(shaped, ensure_ascii=False, default=str)
+        if len(text) <= max_chars:
+            return text
+    note = (
+        f"[Cut to fit the model's context: the first {budget:,} of {len(content):,} characters are shown. "
+        "The full result is in the table shown to the user.]"
+    )
+    return content[:budget] + "\n" + note
+
+
+def _rows(data: Any) -> tuple[list[Any] | None, dict[str, Any] | None]:
+    if isinstance(data, list):
+        return data, None
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        return data["data"], data
+    return None, None
 
 
 class ToolClientProtocol(Protocol):
