@@ -36,6 +36,7 @@ the caller shows :func:`format_json` instead. An empty list is a frame with no r
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Final
@@ -431,19 +432,34 @@ def _as_utc(series: pd.Series) -> pd.Series | None:
 def _as_major(amount: pd.Series, currency: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if not is_numeric_dtype(amount.dtype) or is_bool_dtype(amount.dtype):
         return None
-    known = currency.notna()
-    try:
-        divisor = currency.map(_DIVISORS).astype("float64")
-    except TypeError:  # a currency that is not a code (a dict, a list): leave the amount alone
-        return None
-    divisor = divisor.where(divisor.notna() | ~known, 100.0)
-    major = amount / divisor
+    # Plain Python over the column: a handful of Series operations per amount column cost more
+    # than the whole loop below at a few hundred rows (most tables are a page of 10 to 100).
+    divisors: list[float] = []
+    all_known = whole = True
+    for code in currency.tolist():
+        if code is None or (isinstance(code, float) and code != code):
+            divisors.append(math.nan)  # no currency: no major amount either
+            all_known = whole = False
+            continue
+        try:
+            divisor = _DIVISORS.get(code, 100.0)
+        except TypeError:  # a currency that is not a code (a dict, a list): leave the amount alone
+            return None
+        whole = whole and divisor == 1.0
+        divisors.append(divisor)
     try:
         minor = amount.astype("Int64")
     except (TypeError, ValueError):
         minor = amount
-    if known.all() and (divisor == 1.0).all():
-        major = minor  # every row is zero-decimal: whole numbers stay whole
+    if all_known and whole:
+        return minor, minor  # every row is zero-decimal: whole numbers stay whole
+    values = amount.tolist()
+    major = pd.Series(
+        [value / divisor for value, divisor in zip(values, divisors, strict=True)],
+        index=amount.index,
+        dtype="float64",
+        name=amount.name,
+    )
     return major, minor
 
 
