@@ -137,7 +137,7 @@ def bench_decoder(body: bytes, rounds: int) -> tuple[float, int]:
     return best, events
 
 
-async def main(n: int, rounds: int) -> None:
+async def run(n: int, rounds: int) -> dict[str, float]:
     body = make_body(n)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -174,13 +174,18 @@ async def main(n: int, rounds: int) -> None:
     print(f"  ratio ours/plain: {ratio:.2f}  (target <= 1.3: {'met' if ratio <= 1.3 else 'MISSED'})")
     ms, rate = decode_time * 1000, events / decode_time
     print(f"decoder alone (in memory, 4 KiB reads): {events} events in {ms:.1f} ms, {rate:,.0f} events/s")
+    return {"ours_s": ours_best, "plain_s": plain_best, "ratio": ratio}
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--chunks", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
-    anyio.run(main, args.chunks, args.rounds)
+    args = parser.parse_args(argv)
+    return anyio.run(run, args.chunks, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

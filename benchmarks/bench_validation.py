@@ -85,11 +85,12 @@ def options() -> dict[str, tuple[Callable[[], Any], Callable[[Any, dict[str, Any
     return found
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     from stripe_nb_agent.tools.validate import schema_violations
 
-    per_call_before = best(lambda: schema_violations(SCHEMA, GOOD), n=200)
-    print(f"stripe_nb_agent schema_violations, good call: {per_call_before * 1e6:8.1f} us/call")
+    per_call = best(lambda: schema_violations(SCHEMA, GOOD), n=200)
+    print(f"stripe_nb_agent schema_violations, good call: {per_call * 1e6:8.1f} us/call")
+    figures = {"ours_s": per_call}
     print()
     print(f"{'library':16} {'import s':>9} {'compile us':>11} {'good us':>8} {'bad us':>8} {'errors':>7}")
     for name, (compile_, check) in options().items():
@@ -100,11 +101,14 @@ def main() -> None:
         good = best(lambda v=validator, c=check: c(v, GOOD))
         bad = best(lambda v=validator, c=check: c(v, BAD))
         errors = check(validator, BAD)
+        figures[f"{name}_import_s"] = imported
+        figures[f"{name}_good_s"] = good
         print(
             f"{name:16} {imported:9.3f} {compiled * 1e6:11.1f} {good * 1e6:8.1f} {bad * 1e6:8.1f} {errors:7d}"
         )
     print()
     print("errors: how many of the bad call's 4 problems the library reports (the model fixes all at once).")
+    return figures
 
 
 if __name__ == "__main__":

@@ -84,11 +84,20 @@ def schema_problems(schema: Mapping[str, Any], instance: Any) -> list[tuple[tupl
     """
     if not isinstance(schema, Mapping) or not schema:
         return []
-    try:
-        key = json.dumps(schema, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError):
-        return []
-    validator = _compiled(key)
+    # A session passes the same schema object call after call: found by identity, it skips even
+    # the JSON key (which costs 20x the validation itself).
+    known = _by_identity.get(id(schema))
+    if known is not None and known[0] is schema:
+        validator = known[1]
+    else:
+        try:
+            key = json.dumps(schema, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            return []
+        validator = _compiled(key)
+        if len(_by_identity) >= _IDENTITY_SLOTS:
+            _by_identity.clear()
+        _by_identity[id(schema)] = (schema, validator)  # holding the schema keeps its id unique
     if validator is None:
         return []
     try:
@@ -97,6 +106,10 @@ def schema_problems(schema: Mapping[str, Any], instance: Any) -> list[tuple[tupl
         return []
     found = [(tuple(e.instance_path), _describe(e, schema)) for e in errors]
     return sorted(found, key=lambda pair: ([str(p) for p in pair[0]], pair[1]))
+
+
+_IDENTITY_SLOTS = 256
+_by_identity: dict[int, tuple[Mapping[str, Any], jsonschema_rs.Validator | None]] = {}
 
 
 # Compiling is ~10x the cost of validating, and a session sends the same few schemas over and over;
