@@ -48,6 +48,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "balance_transaction": ("txn_", "balance_transaction", "/v1/balance_transactions"),
 }
 _ALPHABET = string.ascii_letters + string.digits
+assert len(_ALPHABET) == 62  # _new_id draws 6 bits per character
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -117,8 +118,17 @@ class StoreBase:
         return stamp
 
     def _new_id(self, prefix: str, length: int = 24) -> str:
+        # random.choice(_ALPHABET) made exactly as Random.choice makes it (6 random bits, redrawn
+        # while >= 62), inlined: the same ids for the same seed at a third of the cost, which is
+        # most of building the seed data.
+        getrandbits = self._rng.getrandbits
         while True:
-            new = prefix + "".join(self._rng.choice(_ALPHABET) for _ in range(length))
+            chars: list[str] = []
+            while len(chars) < length:
+                r = getrandbits(6)
+                if r < 62:
+                    chars.append(_ALPHABET[r])
+            new = prefix + "".join(chars)
             # Never hand out an id in use (a store file reopened after a crash replays the RNG).
             if new not in self._by_id:
                 return new
@@ -286,6 +296,17 @@ class StoreBase:
         index.setdefault(value, set()).add(object_id)
         self._indexed.setdefault(object_id, []).append(((kind, field), value))
 
+    def _clear(self) -> None:
+        """No objects at all (and no index entries for them); the caller holds the lock."""
+        self._objects = {kind: {} for kind in KINDS}
+        self._order = {kind: [] for kind in KINDS}
+        self._by_id = {}
+        self._keys = {}
+        self._next_position = 0
+        self._indexes = {}
+        self._indexed = {}
+        self._stale = set()
+
     def _take_dirty(self) -> tuple[list[tuple[str, StripeObject, int]], list[str]]:
         """What changed since the last call: ``(kind, object, position)`` rows and deleted ids."""
         with self._lock:
@@ -332,11 +353,7 @@ class StoreBase:
             self._frozen_clock = bool(snap["frozen_clock"])
             version, internal, gauss = snap["rng_state"]
             self._rng.setstate((version, tuple(internal), gauss))
-            self._objects = {kind: {} for kind in KINDS}
-            self._order = {kind: [] for kind in KINDS}
-            self._by_id = {}
-            self._keys = {}
-            self._next_position = 0
+            self._clear()
             at = iter(positions) if positions is not None else None
             for kind, objs in snap["objects"].items():
                 if kind not in self._objects:

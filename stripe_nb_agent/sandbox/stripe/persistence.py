@@ -265,7 +265,11 @@ class StoreFile:
             # One statement is its own transaction: the common write (one new or changed object)
             # skips BEGIN/COMMIT round trips.
             kind, obj, position = rows[0]
-            self._execute(_UPSERT, (kind, obj["id"], position, _dumps(obj)))
+
+            def one(conn: sqlite3.Connection) -> None:
+                conn.execute(_UPSERT, (kind, obj["id"], position, _dumps(obj)))
+
+            self._saving(one)
             return
 
         def run(conn: sqlite3.Connection) -> None:
@@ -293,12 +297,6 @@ class StoreFile:
             conn.execute("COMMIT")
 
         self._saving(transaction)
-
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        def one(conn: sqlite3.Connection) -> None:
-            conn.execute(sql, params)
-
-        self._saving(one)
 
     def _saving(self, run: Callable[[sqlite3.Connection], None]) -> None:
         with self._lock:

@@ -154,11 +154,7 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
     def reset(self) -> None:
         """Back to the seed state (and, with a ``path``, write that state to the file)."""
         with self._lock:
-            self._objects = {kind: {} for kind in KINDS}
-            self._order = {kind: [] for kind in KINDS}
-            self._by_id = {}
-            self._keys = {}
-            self._next_position = 0
+            self._clear()
             self._build_seed()
             self._dirty.clear()
             if self._file is not None:

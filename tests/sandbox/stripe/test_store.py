@@ -289,3 +289,11 @@ def test_pages_follow_inserts_and_deletes_in_order() -> None:
             break
         cursor = seen[-1]
     assert seen == [i for i in reversed(ids) if i != ids[20]]
+
+
+def test_search_after_a_reset_finds_only_the_seed_state() -> None:
+    store = StripeStore()
+    temp = store.create_customer("Temp", "temp@example.com")
+    assert store.search("customers", 'email:"temp@example.com"')["data"][0]["id"] == temp["id"]
+    store.reset()
+    assert store.search("customers", 'email:"temp@example.com"')["data"] == []
