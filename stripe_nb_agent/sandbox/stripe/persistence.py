@@ -198,6 +198,7 @@ class StoreFile:
             # the objects created since say where it stands now.
             if isinstance(state, dict) and isinstance(state.get("now"), int):
                 since = state.get("next_position", 0)
+                since = since if isinstance(since, int) else 0  # a wrong type is reported above
                 stamps = [
                     o["created"]
                     for kind, objs in objects.items()
