@@ -17,6 +17,7 @@ import json
 import sys
 import threading
 
+from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.sandbox.model import SandboxModelServer
 from stripe_nb_agent.sandbox.stripe import DEFAULT_TOKEN, PROFILES, SandboxMCPHTTPServer, StripeStore
 
@@ -24,7 +25,11 @@ from stripe_nb_agent.sandbox.stripe import DEFAULT_TOKEN, PROFILES, SandboxMCPHT
 def _serve(args: argparse.Namespace) -> int:
     from stripe_nb_agent.sandbox.model.server import sandbox_extra_routes
 
-    store = StripeStore(path=args.db)
+    try:
+        store = StripeStore(path=args.db)
+    except SandboxError as exc:  # a store file in use, read-only or corrupt: say so, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     model = SandboxModelServer(
         host=args.host, port=args.port, pace=args.pace, extra_routes=sandbox_extra_routes()
     )

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx2
 
@@ -73,3 +74,22 @@ def test_serve_prints_urls_that_answer_and_stops_on_interrupt() -> None:
             if proc.stderr:
                 proc.stderr.close()
     assert proc.returncode == 0
+
+
+def test_serve_on_a_store_file_in_use_says_so_without_a_traceback(tmp_path: Path) -> None:
+    from stripe_nb_agent.sandbox.stripe import StripeStore
+
+    db = tmp_path / "workshop.sqlite"
+    with StripeStore(path=db):
+        done = subprocess.run(
+            [sys.executable, "-m", "stripe_nb_agent.sandbox", "serve", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env=_env(),
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: The sandbox store file")
+    assert "in use by another kernel" in done.stderr
+    assert "Traceback" not in done.stderr

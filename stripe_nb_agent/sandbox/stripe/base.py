@@ -92,8 +92,10 @@ class StoreBase:
         self._order: dict[str, list[tuple[int, int, str]]] = {kind: [] for kind in KINDS}
         self._keys: dict[str, tuple[int, int, str]] = {}
         self._next_position = 0
-        # Ids written or deleted since persistence last took them (see _take_dirty).
+        # Ids written or deleted since persistence last took them (see _take_dirty), and where
+        # each deleted one was (kind, position), for the file's row to go too.
         self._dirty: set[str] = set()
+        self._removed: dict[str, tuple[str, int]] = {}
         # Exact-match search indexes, (kind, field) -> lowercased value -> ids; built on first
         # use and brought up to date from _stale (the ids changed since) before each lookup.
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
@@ -156,6 +158,9 @@ class StoreBase:
         return obj
 
     def _remove(self, kind: str, object_id: str) -> None:
+        key = self._keys.get(object_id)
+        if key is not None:
+            self._removed.setdefault(object_id, (kind, key[1]))
         self._unindex(kind, object_id)
         self._objects[kind].pop(object_id, None)
         self._by_id.pop(object_id, None)
@@ -306,18 +311,23 @@ class StoreBase:
         self._indexes = {}
         self._indexed = {}
         self._stale = set()
+        self._removed = {}
 
-    def _take_dirty(self) -> tuple[list[tuple[str, StripeObject, int]], list[str]]:
-        """What changed since the last call: ``(kind, object, position)`` rows and deleted ids."""
+    def _take_dirty(self) -> tuple[list[tuple[str, StripeObject, int]], list[tuple[str, str, int]]]:
+        """What changed since the last call: ``(kind, object, position)`` rows to write and
+        ``(kind, id, position)`` rows to delete."""
         with self._lock:
             dirty, self._dirty = self._dirty, set()
+            removed, self._removed = self._removed, {}
             rows, deleted = [], []
             for object_id in dirty:
                 found = self._by_id.get(object_id)
-                if found is None:
-                    deleted.append(object_id)
-                else:
-                    rows.append((found[0], found[1], self._keys[object_id][1]))
+                was = removed.get(object_id)
+                position = self._keys[object_id][1] if found is not None else None
+                if was is not None and was[1] != position:
+                    deleted.append((was[0], object_id, was[1]))
+                if found is not None and position is not None:
+                    rows.append((found[0], found[1], position))
             return rows, deleted
 
     def state(self) -> dict[str, Any]:

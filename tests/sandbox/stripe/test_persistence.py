@@ -238,3 +238,37 @@ def test_object_rows_that_are_not_stripe_objects_are_reported_not_loaded(tmp_pat
     assert "object row customer/cus_json: not valid JSON" in message
     assert "object row spaceship/ss_1: unknown object kind 'spaceship'" in message
     assert "object row customer/cus_mismatch: the body's id 'cus_other' is not the row's id" in message
+
+
+def test_a_file_written_by_the_previous_version_loads_and_takes_writes(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite"
+    snap = StripeStore().snapshot()
+    state = {k: v for k, v in snap.items() if k not in ("objects", "next_position")}
+    conn = sqlite3.connect(db)
+    with conn:  # the layout the whole-store-rewrite version wrote: keyed by (kind, id), positions per kind
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute(
+            "CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, position INTEGER NOT NULL,"
+            " body TEXT NOT NULL, PRIMARY KEY (kind, id))"
+        )
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("app", "stripe-nb-agent sandbox store"), ("schema_version", "1"), ("state", json.dumps(state))],
+        )
+        conn.executemany(
+            "INSERT INTO objects VALUES (?, ?, ?, ?)",
+            [
+                (kind, obj["id"], n, json.dumps(obj))
+                for kind, objs in snap["objects"].items()
+                for n, obj in enumerate(objs)
+            ],
+        )
+    conn.close()
+    with StripeStore(path=db) as store:
+        assert store.snapshot()["objects"] == snap["objects"]
+        kept = store.create_customer("Kept")
+        gone = store.list_customers(limit=1, starting_after=kept["id"])["data"][0]
+        store.delete_customer(gone["id"])
+        expected = store.snapshot()["objects"]
+    with StripeStore(path=db) as reopened:
+        assert reopened.snapshot()["objects"] == expected
