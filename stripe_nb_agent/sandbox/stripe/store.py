@@ -93,9 +93,9 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
         with self._lock:
             rows, deleted = self._take_dirty()
             self._writes += 1
-            # The id generator's state is 5 KB of JSON: written every 64 changes and on close;
+            # The id generator's state is 5 KB of JSON: written every 256 changes and on close;
             # after a crash, _new_id skips the ids a replayed generator would hand out again.
-            state = self.state() if self._writes % 64 == 0 else None
+            state = self.state() if self._writes % 256 == 0 else None
             self._file.write(rows, deleted, state=state)
 
     def close(self) -> None:
