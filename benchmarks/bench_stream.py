@@ -117,6 +117,28 @@ async def run_plain(url: str, http: httpx2.AsyncClient) -> int:
     return len("".join(text))
 
 
+async def run_openai(url: str) -> tuple[float, int] | None:
+    """The official ``openai`` SDK on the same bytes (a reference only; None when not installed)."""
+    try:
+        import openai
+    except ImportError:
+        return None
+    best, length = float("inf"), 0
+    async with openai.AsyncOpenAI(base_url=url, api_key="bench", max_retries=0) as client:
+        for _ in range(3):
+            start = time.perf_counter()
+            text: list[str] = []
+            stream = await client.chat.completions.create(
+                model="bench", messages=[{"role": "user", "content": "go"}], stream=True
+            )
+            async for chunk in stream:
+                if chunk.choices:
+                    text.append(chunk.choices[0].delta.content or "")
+            best = min(best, time.perf_counter() - start)
+            length = len("".join(text))
+    return best, length
+
+
 async def best_of(rounds: int, fn: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     best, result = float("inf"), 0
     for _ in range(rounds):
@@ -137,7 +159,7 @@ def bench_decoder(body: bytes, rounds: int) -> tuple[float, int]:
     return best, events
 
 
-async def main(n: int, rounds: int) -> None:
+async def run(n: int, rounds: int) -> dict[str, float]:
     body = make_body(n)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -160,11 +182,13 @@ async def main(n: int, rounds: int) -> None:
                 ours_best = min(ours_best, t)
                 t, plain_len = await best_of(1, lambda: run_plain(url, http))
                 plain_best = min(plain_best, t)
+            reference = await run_openai(url)
         server.should_exit = True
     sock.close()
     assert ours_len == plain_len, (ours_len, plain_len)
     decode_time, events = bench_decoder(body, rounds)
     ratio = ours_best / plain_best
+    figures = {"ours_s": ours_best, "plain_s": plain_best, "ratio": ratio}
     print(f"stream: {n} chunks, {len(body) / 1024:.0f} KiB over loopback HTTP, best of {rounds} rounds")
     for label, seconds in (
         ("ours  (ChatClient.stream, typed events)", ours_best),
@@ -172,15 +196,28 @@ async def main(n: int, rounds: int) -> None:
     ):
         print(f"  {label:<40}: {seconds * 1000:8.1f} ms  {n / seconds:10,.0f} chunks/s")
     print(f"  ratio ours/plain: {ratio:.2f}  (target <= 1.3: {'met' if ratio <= 1.3 else 'MISSED'})")
+    if reference is not None:
+        seconds, length = reference
+        assert length == plain_len, (length, plain_len)
+        figures["openai_s"] = seconds
+        print(
+            f"  reference: the official openai SDK on the same bytes: {seconds * 1000:8.1f} ms, "
+            f"{seconds / ours_best:.1f}x ours (best of 3)"
+        )
     ms, rate = decode_time * 1000, events / decode_time
     print(f"decoder alone (in memory, 4 KiB reads): {events} events in {ms:.1f} ms, {rate:,.0f} events/s")
+    return figures
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--chunks", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=7)
-    args = parser.parse_args()
-    anyio.run(main, args.chunks, args.rounds)
+    args = parser.parse_args(argv)
+    return anyio.run(run, args.chunks, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,24 +11,26 @@ model) behind DAT1's wire format, and a Stripe sandbox behind a real MCP server.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from stripe_nb_agent.agent.agent import Agent, RunningTurn
-from stripe_nb_agent.agent.conversation import Conversation
-from stripe_nb_agent.agent.events import TurnMetrics, TurnResult
-from stripe_nb_agent.config import Settings, Status, install_log_redaction, redact, resolve_settings
-from stripe_nb_agent.errors import StripeNbAgentError
-from stripe_nb_agent.llm.custom import CustomDeployment, rerank
-from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
-from stripe_nb_agent.llm.local_server import stop_local_servers
-from stripe_nb_agent.llm.models import register_local_model, register_model
-from stripe_nb_agent.search import cosine_top_k, semantic_search
+from stripe_nb_agent.config import install_log_redaction
 
 if TYPE_CHECKING:
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
 
+    from stripe_nb_agent.agent.agent import Agent, RunningTurn
+    from stripe_nb_agent.agent.conversation import Conversation
+    from stripe_nb_agent.agent.events import TurnMetrics, TurnResult
+    from stripe_nb_agent.config import Settings, Status, redact, resolve_settings
+    from stripe_nb_agent.errors import StripeNbAgentError
+    from stripe_nb_agent.llm.custom import CustomDeployment, rerank
+    from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
+    from stripe_nb_agent.llm.local_server import stop_local_servers
+    from stripe_nb_agent.llm.models import register_local_model, register_model
+    from stripe_nb_agent.search import cosine_top_k, semantic_search
     from stripe_nb_agent.ui.chat import ChatWidget
 
 __version__ = "0.1.0"
@@ -65,6 +67,44 @@ __all__ = [
     "tool",
     "unload_ipython_extension",
 ]
+
+# Each public name and the module it lives in, imported on first use (PEP 562): ``import
+# stripe_nb_agent`` stays ~0.1 s and pulls in neither the MCP SDK (0.6 s), numpy nor the
+# notebook stack; a script that never builds an Agent never pays for one.
+_LAZY = {
+    "Agent": "stripe_nb_agent.agent.agent",
+    "RunningTurn": "stripe_nb_agent.agent.agent",
+    "Conversation": "stripe_nb_agent.agent.conversation",
+    "TurnMetrics": "stripe_nb_agent.agent.events",
+    "TurnResult": "stripe_nb_agent.agent.events",
+    "Settings": "stripe_nb_agent.config",
+    "Status": "stripe_nb_agent.config",
+    "redact": "stripe_nb_agent.config",
+    "resolve_settings": "stripe_nb_agent.config",
+    "StripeNbAgentError": "stripe_nb_agent.errors",
+    "CustomDeployment": "stripe_nb_agent.llm.custom",
+    "rerank": "stripe_nb_agent.llm.custom",
+    "embed": "stripe_nb_agent.llm.embeddings",
+    "register_embedding_model": "stripe_nb_agent.llm.embeddings",
+    "stop_local_servers": "stripe_nb_agent.llm.local_server",
+    "register_local_model": "stripe_nb_agent.llm.models",
+    "register_model": "stripe_nb_agent.llm.models",
+    "cosine_top_k": "stripe_nb_agent.search",
+    "semantic_search": "stripe_nb_agent.search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 # The notebook surface is imported on first use: importing the package must not pull in IPython,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import stripe_nb_agent
 
 EXPECTED = {
@@ -44,13 +46,35 @@ def test_all_is_exactly_the_public_api() -> None:
         assert hasattr(stripe_nb_agent, name), name
 
 
-def test_importing_the_package_does_not_pull_in_the_notebook_stack() -> None:
-    code = (
-        "import sys, stripe_nb_agent; "
-        "print(','.join(m for m in ('IPython', 'ipywidgets', 'pandas') if m in sys.modules))"
-    )
+HEAVY = (
+    "mcp",
+    "numpy",
+    "pandas",
+    "jsonschema",
+    "starlette",
+    "uvicorn",
+    "onnxruntime",
+    "IPython",
+    "ipywidgets",
+)
+
+
+def test_importing_the_package_loads_none_of_the_heavy_stacks() -> None:
+    code = f"import sys, stripe_nb_agent; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == ""
+
+
+def test_public_names_are_imported_on_first_use() -> None:
+    code = "import sys, stripe_nb_agent; stripe_nb_agent.Agent; print('mcp' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "True"
+    assert "Agent" in dir(stripe_nb_agent)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        stripe_nb_agent.no_such_name  # noqa: B018
 
 
 def test_importing_reads_no_settings_and_starts_nothing() -> None:

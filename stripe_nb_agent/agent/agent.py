@@ -380,6 +380,10 @@ class Agent:
         closers.append(self._hub.aclose)
         if closers:
             self.loop.run(_close_all(closers))
+        # Releases the sandbox store's file, so a new Agent in this kernel can open it.
+        store, self._sandbox_store = self._sandbox_store, None
+        if store is not None:
+            store.close()
 
 
 async def _list_tools(client: ToolClientProtocol, refresh: bool) -> Sequence[ToolSpec]:

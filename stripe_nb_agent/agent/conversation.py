@@ -6,8 +6,10 @@ message, whatever happened to the turn (an error, a Stop click, a kernel interru
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +31,15 @@ DEFAULT_SYSTEM_PROMPT = (
     "write, be sure of the object it applies to. Summarise results briefly, with ids and amounts in "
     "major units."
 )
+
+
+# The history sent with each request, in characters (~10k tokens), beside the running turn; and
+# how many turns keep their tool results in full (the running one and the one before, which
+# follow-ups such as "refund that payment" refer to).
+DEFAULT_HISTORY_CHARS = 40_000
+DEFAULT_FULL_RESULT_TURNS = 2
+_SUMMARY_IDS = 20
+_ID = re.compile(r"\b(?:cus|prod|price|plink|in|ii|pi|ch|re|sub|si|dp|txn|acct)_[A-Za-z0-9]{6,}\b")
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,39 @@ class Conversation:
         with self._lock:
             self._busy = False
 
-    def model_messages(self) -> list[Message]:
-        """What the model is sent: the system prompt first, then the history."""
+    def model_messages(
+        self, *, max_chars: int = DEFAULT_HISTORY_CHARS, full_turns: int = DEFAULT_FULL_RESULT_TURNS
+    ) -> list[Message]:
+        """What the model is sent: the system prompt, then the history, bounded.
+
+        The last ``full_turns`` turns (the running one included) keep their tool results; older
+        tool results are summarised to their size and ids. Whole older turns are then left out,
+        oldest first, once the history passes ``max_chars``, and the system prompt says so. The
+        running turn is always sent whole. ``messages`` (the transcript) keeps everything.
+        """
+        turns = _split_turns(list(self.messages))
+        kept: list[list[Message]] = turns[-1:]
+        used = sum(_size(m) for turn in kept for m in turn)
+        # Newest first, stopping at the budget: the cost does not grow with the transcript.
+        for n in range(len(turns) - 2, -1, -1):
+            turn = turns[n] if n >= len(turns) - full_turns else [_summarised(m) for m in turns[n]]
+            size = sum(_size(m) for m in turn)
+            if used + size > max_chars:
+                break
+            kept.insert(0, turn)
+            used += size
+        left_out = len(turns) - len(kept)
+        prompt = self.system_prompt
+        if left_out:
+            prompt += (
+                f"\n\n({left_out} earlier turn{'s' if left_out != 1 else ''} of this conversation "
+                "are not shown, to keep the context small; ask the user if you need something from them.)"
+            )
         head: list[Message] = []
-        if self.system_prompt:
-            system: SystemMessage = {"role": "system", "content": self.system_prompt}
+        if prompt.strip():
+            system: SystemMessage = {"role": "system", "content": prompt.strip()}
             head.append(system)
-        return head + list(self.messages)
+        return head + [m for turn in kept for m in turn]
 
     def clear(self) -> None:
         with self._lock:
@@ -161,3 +198,47 @@ class Conversation:
         except FileNotFoundError:
             raise UsageError(f"No conversation file at {path}.") from None
         return cls.from_json(text)
+
+
+def _split_turns(messages: list[Message]) -> list[list[Message]]:
+    """Messages grouped per turn, each starting at a user message (anything before the first
+    user message is a group of its own)."""
+    turns: list[list[Message]] = []
+    for message in messages:
+        if message["role"] == "user" or not turns:
+            turns.append([])
+        turns[-1].append(message)
+    return turns or [[]]
+
+
+def _size(message: Message) -> int:
+    size = len(message.get("content") or "")
+    if message["role"] == "assistant":
+        size += sum(len(json.dumps(call)) for call in message.get("tool_calls", []))
+    return size
+
+
+def _summarised(message: Message) -> Message:
+    """An older tool result cut to its shape and the ids in it (what later turns refer to)."""
+    if message["role"] != "tool" or len(message["content"]) <= 500:
+        return message
+    return {**message, "content": _summary(message["content"])}
+
+
+@functools.lru_cache(maxsize=512)  # every request re-sends the same older results
+def _summary(text: str) -> str:
+    ids = list(dict.fromkeys(_ID.findall(text)))
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    rows = data.get("data") if isinstance(data, dict) else data
+    shape = f"{len(rows)} rows, " if isinstance(rows, list) else ""
+    listed = ", ".join(ids[:_SUMMARY_IDS]) + (
+        f" and {len(ids) - _SUMMARY_IDS} more" if len(ids) > _SUMMARY_IDS else ""
+    )
+    return (
+        f"[Earlier tool result, summarised to keep the context small: {shape}{len(text):,} characters"
+        + (f"; ids: {listed}" if ids else "")
+        + ". Call the tool again for the details.]"
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 __all__ = [
+    "DEFAULT_MAX_RESULT_CHARS",
     "Attachment",
     "OpenAIFunction",
     "OpenAITool",
@@ -21,6 +22,7 @@ __all__ = [
     "ToolKind",
     "ToolResult",
     "ToolSpec",
+    "capped_for_model",
 ]
 
 ToolKind = Literal["read", "write"]
@@ -63,6 +65,11 @@ class ToolSpec:
     def required(self) -> tuple[str, ...]:
         req = self.input_schema.get("required")
         return tuple(r for r in req if isinstance(r, str)) if isinstance(req, list) else ()
+
+
+# What one tool result may put in front of the model, in characters (~5k tokens): a 10,000-row
+# list would otherwise go to the model in full, and again with every later request.
+DEFAULT_MAX_RESULT_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -119,20 +126,71 @@ class ToolResult:
     error_kind: str | None = None
     attachments: tuple[Attachment, ...] = ()
 
-    def for_model(self) -> str:
-        """The tool message content the model reads (attachments as one-line mentions)."""
+    def for_model(self, max_chars: int | None = DEFAULT_MAX_RESULT_CHARS) -> str:
+        """The tool message content the model reads, at most ``max_chars`` characters.
+
+        A longer result is cut (whole rows where it is a list) with a note saying what was cut
+        and that the full result is in the table; ``None`` sends everything. Attachments (images,
+        links, blobs) follow as one-line mentions: the model can't read them, the user sees them.
+        """
         if not self.ok:
-            return json.dumps({"error": self.error or "the tool call failed", "kind": self.error_kind})
-        if isinstance(self.data, str):
-            text = self.data
+            content = json.dumps({"error": self.error or "the tool call failed", "kind": self.error_kind})
+        elif isinstance(self.data, str):
+            content = self.data
         elif self.data is None and self.attachments:
-            text = ""
+            content = ""
         else:
-            text = json.dumps(self.data, ensure_ascii=False, default=str)
-        if self.attachments:
+            content = json.dumps(self.data, ensure_ascii=False, default=str)
+        if max_chars is not None and len(content) > max_chars:
+            content = capped_for_model(self.data if self.ok else None, content, max_chars)
+        if self.ok and self.attachments:
             mentions = "\n".join(a.mention() for a in self.attachments)
-            text = f"{text}\n\nAlso returned (shown to the user, not readable here):\n{mentions}".strip()
-        return text
+            content = (
+                f"{content}\n\nAlso returned (shown to the user, not readable here):\n{mentions}".strip()
+            )
+        return content
+
+
+def capped_for_model(data: Any, content: str, max_chars: int) -> str:
+    """``content`` (the JSON or text of ``data``) cut to about ``max_chars``, with a note.
+
+    A list, or an object holding one under ``data`` (Stripe's list envelope), keeps as many whole
+    rows as fit, so what the model reads stays valid JSON; anything else is cut as text.
+    """
+    rows, envelope = _rows(data)
+    budget = max(0, max_chars - 400)  # room for the note and the envelope's other fields
+    if rows is not None:
+        kept, used = 0, 0
+        for row in rows:
+            used += len(json.dumps(row, ensure_ascii=False, default=str)) + 2
+            if used > budget:
+                break
+            kept += 1
+        note = (
+            f"Cut to fit the model's context: {kept} of {len(rows)} rows shown ({len(content):,} "
+            "characters in full). The full result is in the table shown to the user; ask with "
+            "filters or a smaller limit to see other rows."
+        )
+        if envelope is None:
+            shaped: Any = {"data": rows[:kept], "note": note}
+        else:
+            shaped = {**envelope, "data": rows[:kept], "note": note}
+        text = json.dumps(shaped, ensure_ascii=False, default=str)
+        if len(text) <= max_chars:
+            return text
+    note = (
+        f"[Cut to fit the model's context: the first {budget:,} of {len(content):,} characters are shown. "
+        "The full result is in the table shown to the user.]"
+    )
+    return content[:budget] + "\n" + note
+
+
+def _rows(data: Any) -> tuple[list[Any] | None, dict[str, Any] | None]:
+    if isinstance(data, list):
+        return data, None
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        return data["data"], data
+    return None, None
 
 
 @runtime_checkable

@@ -8,15 +8,23 @@ schema (``$ref``s and all), so a call that passes here is one the server would a
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import jsonschema.exceptions
+    import jsonschema_rs
 
-__all__ = ["ArgumentsError", "close_matches", "parse_arguments", "schema_violations", "unknown_tool_message"]
+__all__ = [
+    "ArgumentsError",
+    "close_matches",
+    "parse_arguments",
+    "schema_problems",
+    "schema_violations",
+    "unknown_tool_message",
+]
 
 MAX_VIOLATIONS = 10
 
@@ -62,37 +70,92 @@ def schema_violations(schema: Mapping[str, Any], arguments: Mapping[str, Any]) -
 
     A schema that is itself invalid is not held against the call: the server decides then.
     """
-    if not isinstance(schema, Mapping) or not schema:
-        return []
-    # Imported on first use: jsonschema's format plugins take a second or more to import.
-    import jsonschema.exceptions
-    import jsonschema.validators
-
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(dict(schema))
-        validator = cls(dict(schema), format_checker=cls.FORMAT_CHECKER)
-        errors = sorted(validator.iter_errors(dict(arguments)), key=lambda e: (list(e.path), e.message))
-    except jsonschema.exceptions.SchemaError:
-        return []
-    except Exception:  # a hostile schema can break the validator in many ways; the server decides
-        return []
-    messages = [_describe(e) for e in errors[:MAX_VIOLATIONS]]
-    if len(errors) > MAX_VIOLATIONS:
-        messages.append(f"... and {len(errors) - MAX_VIOLATIONS} more")
+    problems = schema_problems(schema, arguments)
+    messages = [f"at {'/'.join(str(p) for p in path) or '(top level)'}: {text}" for path, text in problems]
+    if len(messages) > MAX_VIOLATIONS:
+        messages = [*messages[:MAX_VIOLATIONS], f"... and {len(messages) - MAX_VIOLATIONS} more"]
     return messages
 
 
-def _describe(error: jsonschema.exceptions.ValidationError) -> str:
-    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+def schema_problems(schema: Mapping[str, Any], instance: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """``(path, message)`` for each way ``instance`` breaks ``schema``, sorted by path.
+
+    Empty when it fits, and when the schema itself is invalid or breaks the validator.
+    """
+    if not isinstance(schema, Mapping) or not schema:
+        return []
+    # A session passes the same schema object call after call: found by identity, it skips even
+    # the JSON key (which costs 20x the validation itself).
+    known = _by_identity.get(id(schema))
+    if known is not None and known[0] is schema:
+        validator = known[1]
+    else:
+        try:
+            key = json.dumps(schema, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            return []
+        validator = _compiled(key)
+        if len(_by_identity) >= _IDENTITY_SLOTS:
+            _by_identity.clear()
+        _by_identity[id(schema)] = (schema, validator)  # holding the schema keeps its id unique
+    if validator is None:
+        return []
+    try:
+        errors = list(validator.iter_errors(instance))
+    except Exception:  # a hostile schema can break the validator in many ways; the server decides
+        return []
+    found = [(tuple(e.instance_path), _describe(e, schema)) for e in errors]
+    return sorted(found, key=lambda pair: ([str(p) for p in pair[0]], pair[1]))
+
+
+_IDENTITY_SLOTS = 256
+_by_identity: dict[int, tuple[Mapping[str, Any], jsonschema_rs.Validator | None]] = {}
+
+
+# Compiling is ~10x the cost of validating, and a session sends the same few schemas over and over;
+# keyed by the schema's JSON so an equal schema from a new listing finds the same validator.
+@functools.lru_cache(maxsize=256)
+def _compiled(schema_json: str) -> jsonschema_rs.Validator | None:
+    # jsonschema-rs imports in ~0.05 s; jsonschema's format plugins take 1.5 s or more
+    # (benchmarks/bench_validation.py), so the first tool call no longer pays that.
+    import jsonschema_rs
+
+    try:
+        return jsonschema_rs.validator_for(json.loads(schema_json), validate_formats=True)
+    except Exception:  # not a valid schema (or one the library cannot compile): the server decides
+        return None
+
+
+def _describe(error: jsonschema_rs.ValidationError, schema: Mapping[str, Any]) -> str:
+    import jsonschema_rs
+
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+        return f"{json.dumps(error.instance)} is not one of {json.dumps(kind.options)}"
     message = error.message
-    if error.validator == "additionalProperties" and isinstance(error.schema, Mapping):
-        allowed = sorted(error.schema.get("properties") or {})
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        where = _subschema(schema, error.schema_path[:-1])
+        allowed = sorted(where.get("properties") or {}) if isinstance(where, Mapping) else []
         if allowed:
             message += f"; allowed parameters: {', '.join(allowed)}"
-    elif error.validator == "enum":
-        message = f"{error.instance!r} is not one of {error.validator_value!r}"
-    return f"at {where}: {message}"
+    return message
+
+
+def _subschema(schema: Mapping[str, Any], path: Iterable[str | int]) -> Any:
+    """The part of ``schema`` at ``path``, following local ``$ref``s; None when it cannot be found."""
+    node: Any = schema
+    for step in path:
+        if step == "$ref" and isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            node = _subschema(
+                schema,
+                [p.replace("~1", "/").replace("~0", "~") for p in node["$ref"].lstrip("#").split("/") if p],
+            )
+            continue
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def close_matches(name: str, names: Iterable[str], n: int = 3) -> list[str]:

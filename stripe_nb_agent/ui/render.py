@@ -176,7 +176,11 @@ def _amount_text(value: Any, currency: Any) -> str:
     return f"{float(value):,.{places}f}"
 
 
-def frame_html(frame: pd.DataFrame, *, max_rows: int = 50) -> str:
+# Rows a table shows in a cell (HTML, and --format json likewise); the DataFrame keeps them all.
+MAX_TABLE_ROWS = 50
+
+
+def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> str:
     """A DataFrame as an escaped HTML table, amounts at their currency's precision.
 
     Shows at most ``max_rows`` rows with a note saying how many were left out.

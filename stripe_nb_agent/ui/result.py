@@ -28,6 +28,7 @@ from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
 from stripe_nb_agent.config import redact
 from stripe_nb_agent.tables import result_table
 from stripe_nb_agent.ui.render import (
+    MAX_TABLE_ROWS,
     STYLE_HTML,
     attachment_line,
     attachments_html,
@@ -109,9 +110,17 @@ class TurnOutput:
                 pairs.append((record, frame))
         return pairs
 
-    def to_dict(self) -> dict[str, Any]:
-        """The turn as plain JSON data (tool results included), for ``--format json`` and export."""
+    def to_dict(self, *, max_rows: int | None = None) -> dict[str, Any]:
+        """The turn as plain JSON data (tool results included), for ``--format json`` and export.
+
+        ``max_rows`` caps each tool result's rows (and its raw text) as the HTML view's tables are
+        capped, with a note; the full results stay in :attr:`tool_calls`.
+        """
         data = asdict(self.result)
+        if max_rows is not None:
+            for n, call in enumerate(data["tool_calls"]):
+                if call.get("result") is not None:
+                    _cap_result(call["result"], max_rows, f"tool_calls[{n}]")
         return json.loads(redact(json.dumps(data, ensure_ascii=False, default=str)))  # type: ignore[no-any-return]
 
     # --- display ------------------------------------------------------------------------------
@@ -212,7 +221,7 @@ class TurnOutput:
         if self.format == "text":
             return {"text/plain": plain}
         if self.format == "json":
-            data = self.to_dict()
+            data = self.to_dict(max_rows=MAX_TABLE_ROWS)
             return {"application/json": data, "text/plain": json.dumps(data, indent=2, ensure_ascii=False)}
         return {"text/plain": plain, "text/markdown": self.to_markdown(), "text/html": self.to_html()}
 
@@ -222,3 +231,24 @@ class TurnOutput:
             f"<TurnOutput stop={self.result.stop_reason!r} chars={len(self.text)} "
             f"tool_calls=[{calls}] tables={len(self.tables)}>"
         )
+
+
+def _cap_result(result: dict[str, Any], max_rows: int, where: str) -> None:
+    """Cut one tool result (as ``asdict`` gives it) to ``max_rows`` rows, saying so in ``note``."""
+    data = result.get("data")
+    rows = data if isinstance(data, list) else data.get("data") if isinstance(data, dict) else None
+    full = f"the full result is in turn.{where}.result when the cell is run with --out turn"
+    if isinstance(rows, list) and len(rows) > max_rows:
+        result["data"] = {**data, "data": rows[:max_rows]} if isinstance(data, dict) else rows[:max_rows]
+        # The raw text repeats the rows; the parsed data above is what to read.
+        result["text"] = ""
+        result["note"] = f"showing {max_rows} of {len(rows)} rows (raw text left out); {full}"
+    for field in ("text", "data"):
+        value = result.get(field)
+        if isinstance(value, str) and len(value) > _MAX_TEXT:
+            result[field] = value[:_MAX_TEXT]
+            result["note"] = f"{field} cut to {_MAX_TEXT:,} of {len(value):,} characters; {full}"
+
+
+# A tool result's raw text in --format json, at most (about what 50 table rows take).
+_MAX_TEXT = 20_000

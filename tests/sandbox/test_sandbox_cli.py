@@ -144,3 +144,22 @@ def test_serve_refuses_a_non_loopback_host_without_a_chosen_token_before_listeni
     assert out == ""
     assert err.startswith("error: Refusing to serve the Stripe sandbox on 0.0.0.0 without a token you chose")
     assert ENV_TOKEN in err
+
+
+def test_serve_on_a_store_file_in_use_says_so_without_a_traceback(tmp_path: Path) -> None:
+    from stripe_nb_agent.sandbox.stripe import StripeStore
+
+    db = tmp_path / "workshop.sqlite"
+    with StripeStore(path=db):
+        done = subprocess.run(
+            [sys.executable, "-m", "stripe_nb_agent.sandbox", "serve", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env=_env(),
+            check=False,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: The sandbox store file")
+    assert "in use by another kernel" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -125,7 +125,7 @@ async def test_per_call_problems_are_results_that_never_reach_the_server() -> No
     assert (bad_json.error_kind, bad_json.sent, bad_json.kind) == ("validation", False, "write")
     assert "not valid JSON" in (bad_json.error or "")
     assert bad_args.error_kind == "validation"
-    assert "at name: 5 is not of type 'string'" in (bad_args.error or "")
+    assert 'at name: 5 is not of type "string"' in (bad_args.error or "")
     assert counter.counts["tools/call"] == 0
 
 

@@ -41,8 +41,8 @@ def test_non_object_json_is_refused_with_an_example() -> None:
 def test_schema_violations_list_each_problem_with_its_path() -> None:
     problems = schema_violations(SCHEMAS["create_price"], {"product": "prod_1", "unit_amount": "12"})
     assert problems == [
-        "at (top level): 'currency' is a required property",
-        "at unit_amount: '12' is not of type 'integer'",
+        'at (top level): "currency" is a required property',
+        'at unit_amount: "12" is not of type "integer"',
     ]
 
 
@@ -57,7 +57,7 @@ def test_bounds_and_formats_are_checked() -> None:
         "at limit: 0 is less than the minimum of 1"
     ]
     assert schema_violations(SCHEMAS["create_customer"], {"name": "J", "email": "not-an-email"}) == [
-        "at email: 'not-an-email' is not a 'email'"
+        'at email: "not-an-email" is not a "email"'
     ]
     assert schema_violations(SCHEMAS["create_customer"], {"name": "J", "email": "j@example.com"}) == []
 
@@ -73,7 +73,7 @@ def test_nested_paths_and_enums_are_reported() -> None:
         },
     }
     assert schema_violations(schema, {"items": [{"mode": "a"}, {"mode": "c"}]}) == [
-        "at items/1/mode: 'c' is not one of ['a', 'b']"
+        'at items/1/mode: "c" is not one of ["a", "b"]'
     ]
 
 
@@ -107,3 +107,27 @@ def test_unknown_tools_get_close_matches() -> None:
     assert "exact name" in message
     assert "Available tools: a, b" in unknown_tool_message("zzzzzz", ["b", "a"])
     assert "no tools" in unknown_tool_message("x", [])
+
+
+def test_one_validator_is_compiled_per_schema_and_reused() -> None:
+    from stripe_nb_agent.tools import validate
+
+    schema = {"type": "object", "properties": {"reused": {"type": "integer"}}}
+    before = validate._compiled.cache_info()
+    for _ in range(5):
+        schema_violations(dict(schema), {"reused": "x"})
+    after = validate._compiled.cache_info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 4
+
+
+def test_unknown_parameters_behind_a_ref_still_name_the_allowed_ones() -> None:
+    schema = {
+        "type": "object",
+        "$defs": {"Address": {"type": "object", "properties": {"city": {}}, "additionalProperties": False}},
+        "properties": {"address": {"$ref": "#/$defs/Address"}},
+    }
+    (problem,) = schema_violations(schema, {"address": {"town": "Paris"}})
+    assert problem.startswith("at address: ")
+    assert "'town' was unexpected" in problem
+    assert "allowed parameters: city" in problem

@@ -5,13 +5,14 @@ Operations live in :mod:`.store`; this module knows nothing about business rules
 
 from __future__ import annotations
 
+import bisect
 import copy
 import random
 import string
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, NotRequired, TypedDict
+from collections.abc import Callable
+from typing import Any, NotRequired, TypedDict, cast
 
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 
@@ -47,6 +48,7 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "balance_transaction": ("txn_", "balance_transaction", "/v1/balance_transactions"),
 }
 _ALPHABET = string.ascii_letters + string.digits
+assert len(_ALPHABET) == 62  # _new_id draws 6 bits per character
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -67,6 +69,7 @@ class Snapshot(TypedDict):
     objects: dict[str, list[StripeObject]]
     account: StripeObject
     seed: NotRequired[int]
+    next_position: NotRequired[int]
 
 
 class StoreBase:
@@ -84,6 +87,20 @@ class StoreBase:
         self._rng = random.Random(seed)
         self._objects: dict[str, dict[str, StripeObject]] = {kind: {} for kind in KINDS}
         self._by_id: dict[str, tuple[str, StripeObject]] = {}
+        # Per kind, (created, position, id) in ascending order, kept sorted on every insert and
+        # delete, so a page is a slice from the end: O(page), not a sort of the whole collection.
+        self._order: dict[str, list[tuple[int, int, str]]] = {kind: [] for kind in KINDS}
+        self._keys: dict[str, tuple[int, int, str]] = {}
+        self._next_position = 0
+        # Ids written or deleted since persistence last took them (see _take_dirty), and where
+        # each deleted one was (kind, position), for the file's row to go too.
+        self._dirty: set[str] = set()
+        self._removed: dict[str, tuple[str, int]] = {}
+        # Exact-match search indexes, (kind, field) -> lowercased value -> ids; built on first
+        # use and brought up to date from _stale (the ids changed since) before each lookup.
+        self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._indexed: dict[str, list[tuple[tuple[str, str], str]]] = {}
+        self._stale: set[str] = set()
         self.account: StripeObject = {}
         self.delay = 0.0
         self._listeners: list[Callable[[], None]] = []
@@ -103,19 +120,75 @@ class StoreBase:
         return stamp
 
     def _new_id(self, prefix: str, length: int = 24) -> str:
-        return prefix + "".join(self._rng.choice(_ALPHABET) for _ in range(length))
+        # random.choice(_ALPHABET) made exactly as Random.choice makes it (6 random bits, redrawn
+        # while >= 62), inlined: the same ids for the same seed at a third of the cost, which is
+        # most of building the seed data.
+        getrandbits = self._rng.getrandbits
+        while True:
+            chars: list[str] = []
+            while len(chars) < length:
+                r = getrandbits(6)
+                if r < 62:
+                    chars.append(_ALPHABET[r])
+            new = prefix + "".join(chars)
+            # Never hand out an id in use (a store file reopened after a crash replays the RNG).
+            if new not in self._by_id:
+                return new
 
     def random_token(self, length: int = 24) -> str:
         return self._new_id("", length)
 
     # -- collections -----------------------------------------------------------------------
 
-    def _insert(self, kind: str, obj: StripeObject) -> StripeObject:
-        self._objects[kind][obj["id"]] = obj
-        self._by_id[obj["id"]] = (kind, obj)
+    def _insert(self, kind: str, obj: StripeObject, position: int | None = None) -> StripeObject:
+        object_id = obj["id"]
+        old = self._keys.get(object_id)
+        if old is not None:
+            self._unindex(kind, object_id)
+        if position is None:
+            position = old[1] if old is not None else self._next_position
+        self._next_position = max(self._next_position, position + 1)
+        key = (int(obj.get("created", 0)), position, object_id)
+        bisect.insort(self._order[kind], key)
+        self._keys[object_id] = key
+        self._objects[kind][object_id] = obj
+        self._by_id[object_id] = (kind, obj)
+        self._dirty.add(object_id)
+        self._stale.add(object_id)
         return obj
 
+    def _remove(self, kind: str, object_id: str) -> None:
+        key = self._keys.get(object_id)
+        if key is not None:
+            self._removed.setdefault(object_id, (kind, key[1]))
+        self._unindex(kind, object_id)
+        self._objects[kind].pop(object_id, None)
+        self._by_id.pop(object_id, None)
+        self._dirty.add(object_id)
+        self._stale.add(object_id)
+
+    def _unindex(self, kind: str, object_id: str) -> None:
+        key = self._keys.pop(object_id, None)
+        if key is None:
+            return
+        order = self._order[kind]
+        at = bisect.bisect_left(order, key)
+        if at < len(order) and order[at] == key:
+            del order[at]
+
+    def _touch(self, object_id: str) -> None:
+        """Mark an object changed in place, so persistence writes it with the change."""
+        self._dirty.add(object_id)
+        self._stale.add(object_id)
+
     def _get(self, kind: str, object_id: object, param: str) -> StripeObject:
+        """An object for a change to act on (marked changed: persistence writes it)."""
+        found = self._peek(kind, object_id, param)
+        self._dirty.add(found["id"])
+        self._stale.add(found["id"])
+        return found
+
+    def _peek(self, kind: str, object_id: object, param: str) -> StripeObject:
         if not isinstance(object_id, str) or not object_id:
             raise StripeAPIError.parameter_missing(param)
         found = self._objects[kind].get(object_id)
@@ -126,7 +199,7 @@ class StoreBase:
     def retrieve(self, kind: str, object_id: str, param: str = "id") -> StripeObject:
         """A deep copy of one object (callers can never mutate the store by accident)."""
         with self._lock:
-            return copy.deepcopy(self._get(kind, object_id, param))
+            return copy.deepcopy(self._peek(kind, object_id, param))
 
     def fetch(self, object_id: str) -> StripeObject:
         """Any object by id, whatever its type (``fetch_stripe_resources``)."""
@@ -146,33 +219,41 @@ class StoreBase:
         starting_after: object = None,
         where: Callable[[StripeObject], bool] | None = None,
         url: str | None = None,
+        among: set[str] | None = None,
     ) -> ListEnvelope:
         """Newest first, Stripe's cursor pagination (``limit`` 1..100, default 10)."""
         size = _limit(limit)
         with self._lock:
-            # Newest first; among equal timestamps the later-created object comes first.
-            ranked = sorted(
-                enumerate(self._objects[kind].values()),
-                key=lambda pair: (int(pair[1].get("created", 0)), pair[0]),
-                reverse=True,
-            )
-            items: Iterable[StripeObject] = [obj for _, obj in ranked]
-            if where is not None:
-                items = [obj for obj in items if where(obj)]
-            ordered = list(items)
-            start = 0
+            order = self._order[kind]
+            if among is not None:  # candidates from an index: rank just those
+                order = sorted(self._keys[i] for i in among if i in self._objects[kind])
+            end = len(order)
             if starting_after is not None:
                 if not isinstance(starting_after, str):
                     raise StripeAPIError("Invalid string: starting_after", param="starting_after")
-                ids = [obj["id"] for obj in ordered]
-                if starting_after not in ids:
+                key = self._keys.get(starting_after)
+                if key is None or starting_after not in self._objects[kind]:
                     raise StripeAPIError.missing(KINDS[kind][1], starting_after, "starting_after")
-                start = ids.index(starting_after) + 1
-            page = ordered[start : start + size]
+                end = bisect.bisect_left(order, key)
+            objects = self._objects[kind]
+            page: list[StripeObject] = []
+            if where is None:
+                page = [objects[order[i][2]] for i in range(end - 1, max(0, end - size) - 1, -1)]
+                has_more = end > size
+            else:
+                # Newest first, stopping at one match past the page (that one only says has_more).
+                for i in range(end - 1, -1, -1):
+                    obj = objects[order[i][2]]
+                    if where(obj):
+                        page.append(obj)
+                        if len(page) > size:
+                            break
+                has_more = len(page) > size
+                page = page[:size]
             return {
                 "object": "list",
                 "data": copy.deepcopy(page),
-                "has_more": start + size < len(ordered),
+                "has_more": has_more,
                 "url": url or KINDS[kind][2],
             }
 
@@ -190,32 +271,107 @@ class StoreBase:
         for listener in self._listeners:
             listener()
 
-    def snapshot(self) -> Snapshot:
+    def _matching_ids(self, kind: str, field: str, value: str) -> set[str]:
+        """Ids of ``kind`` whose ``field`` equals ``value`` (case-insensitive), from the index."""
         with self._lock:
-            state = self._rng.getstate()
+            index = self._indexes.get((kind, field))
+            if index is None:
+                index = self._indexes[(kind, field)] = {}
+                for object_id, obj in self._objects[kind].items():
+                    self._index_one(kind, field, index, object_id, obj)
+            if self._stale:
+                for object_id in self._stale:
+                    for entry, old in self._indexed.pop(object_id, []):
+                        self._indexes[entry].get(old, set()).discard(object_id)
+                    found = self._by_id.get(object_id)
+                    if found is not None:
+                        for (k, f), idx in self._indexes.items():
+                            if k == found[0]:
+                                self._index_one(k, f, idx, object_id, found[1])
+                self._stale.clear()
+            return set(index.get(value.lower(), ()))
+
+    def _index_one(
+        self, kind: str, field: str, index: dict[str, set[str]], object_id: str, obj: StripeObject
+    ) -> None:
+        actual = obj.get(field)
+        if actual is None:
+            return
+        value = str(actual).lower()
+        index.setdefault(value, set()).add(object_id)
+        self._indexed.setdefault(object_id, []).append(((kind, field), value))
+
+    def _clear(self) -> None:
+        """No objects at all (and no index entries for them); the caller holds the lock."""
+        self._objects = {kind: {} for kind in KINDS}
+        self._order = {kind: [] for kind in KINDS}
+        self._by_id = {}
+        self._keys = {}
+        self._next_position = 0
+        self._indexes = {}
+        self._indexed = {}
+        self._stale = set()
+        self._removed = {}
+
+    def _take_dirty(self) -> tuple[list[tuple[str, StripeObject, int]], list[tuple[str, str, int]]]:
+        """What changed since the last call: ``(kind, object, position)`` rows to write and
+        ``(kind, id, position)`` rows to delete."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            removed, self._removed = self._removed, {}
+            rows, deleted = [], []
+            for object_id in dirty:
+                found = self._by_id.get(object_id)
+                was = removed.get(object_id)
+                position = self._keys[object_id][1] if found is not None else None
+                if was is not None and was[1] != position:
+                    deleted.append((was[0], object_id, was[1]))
+                if found is not None and position is not None:
+                    rows.append((found[0], found[1], position))
+            return rows, deleted
+
+    def state(self) -> dict[str, Any]:
+        """The snapshot without its objects (clock, id generator, account)."""
+        with self._lock:
+            rng = self._rng.getstate()
             return {
                 "now": self._now,
                 "frozen_clock": self._frozen_clock,
-                "rng_state": [state[0], list(state[1]), state[2]],
-                "objects": {kind: copy.deepcopy(list(objs.values())) for kind, objs in self._objects.items()},
+                "rng_state": [rng[0], list(rng[1]), rng[2]],
                 "account": copy.deepcopy(self.account),
                 "seed": self._seed,
+                "next_position": self._next_position,
             }
 
-    def restore(self, snap: Snapshot) -> None:
+    def snapshot(self) -> Snapshot:
+        """Everything, objects in creation order (what a new store file starts with)."""
+        with self._lock:
+            objects = {
+                kind: [objs[key[2]] for key in sorted(self._order[kind], key=lambda k: k[1])]
+                for kind, objs in self._objects.items()
+            }
+            return cast(Snapshot, {**self.state(), "objects": copy.deepcopy(objects)})
+
+    def positions(self) -> list[int]:
+        """Each object's position, in :meth:`snapshot` order."""
+        with self._lock:
+            return [key[1] for kind in self._objects for key in sorted(self._order[kind], key=lambda k: k[1])]
+
+    def restore(self, snap: Snapshot, positions: list[int] | None = None) -> None:
         with self._lock:
             self._now = int(snap["now"])
             self._frozen_clock = bool(snap["frozen_clock"])
             version, internal, gauss = snap["rng_state"]
             self._rng.setstate((version, tuple(internal), gauss))
-            self._objects = {kind: {} for kind in KINDS}
-            self._by_id = {}
+            self._clear()
+            at = iter(positions) if positions is not None else None
             for kind, objs in snap["objects"].items():
                 if kind not in self._objects:
                     continue
                 for obj in objs:
-                    self._insert(kind, copy.deepcopy(obj))
+                    self._insert(kind, copy.deepcopy(obj), next(at) if at is not None else None)
             self.account = copy.deepcopy(snap["account"])
+            self._next_position = max(self._next_position, int(snap.get("next_position", 0)))
 
 
 def _limit(value: object) -> int:

@@ -350,14 +350,13 @@ class BillingMixin(StoreBase):
                     if item_id is None:
                         raise StripeAPIError.parameter_missing(f"items[{i}][id]")
                     del current[item_id]
-                    self._objects["subscription_item"].pop(item_id, None)
-                    self._by_id.pop(item_id, None)
+                    self._remove("subscription_item", item_id)
                     continue
                 price = (
                     self._get("price", change["price"], f"items[{i}][price]") if "price" in change else None
                 )
                 if item_id is not None:
-                    stored = self._objects["subscription_item"][item_id]
+                    stored = self._get("subscription_item", item_id, f"items[{i}][id]")
                     if price is not None:
                         stored["price"] = copy.deepcopy(price)
                     if "quantity" in change:

@@ -109,8 +109,7 @@ class CatalogMixin(StoreBase):
     def delete_customer(self, customer: str) -> StripeObject:
         with self._lock:
             self._get("customer", customer, "customer")
-            del self._objects["customer"][customer]
-            del self._by_id[customer]
+            self._remove("customer", customer)
         self._changed()
         return {"id": customer, "object": "customer", "deleted": True}
 

@@ -228,7 +228,7 @@ class PaymentsMixin(StoreBase):
                         else "payment_intent_unexpected_state",
                         param="payment_intent",
                     )
-                ch = self._objects["charge"][pi["latest_charge"]]
+                ch = self._get("charge", pi["latest_charge"], "charge")
             else:
                 raise StripeAPIError(
                     "One of the following params should be provided for this request: "

@@ -305,7 +305,7 @@ def _invoices(
                 description=f"Subscription {sub['id']}",
             )
             store.finalize_invoice(inv["id"], paid=status == "active", at=created + 3600)
-            store._objects["subscription"][sub["id"]]["latest_invoice"] = inv["id"]
+            store._get("subscription", sub["id"], "subscription")["latest_invoice"] = inv["id"]
     usd = one_time["usd"]
     for n in range(8):
         cid, _ = customers[(n * 5 + 1) % len(customers)]

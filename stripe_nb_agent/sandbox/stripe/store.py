@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW, KINDS, StripeObject
 from stripe_nb_agent.sandbox.stripe.billing import BillingMixin
 from stripe_nb_agent.sandbox.stripe.catalog import CatalogMixin
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 from stripe_nb_agent.sandbox.stripe.payments import PaymentsMixin
+
+if TYPE_CHECKING:
+    from stripe_nb_agent.sandbox.stripe.persistence import StoreFile
 
 __all__ = ["DEFAULT_SEED", "StripeStore"]
 
@@ -32,6 +35,8 @@ _SEARCHABLE = {
     "charges": "charge",
     "subscriptions": "subscription",
 }
+# Fields whose exact-match clauses (email:"a@b.co") are answered from an index, not a scan.
+_INDEXED = frozenset({"email", "name", "status", "customer", "currency", "product"})
 # One clause of Stripe's search syntax: field:"value", field~"value", metadata['k']:"v", field>123.
 _CLAUSE = re.compile(
     r"""(?P<field>metadata\[['"][^'"]+['"]\]|[a-z_]+)\s*(?P<op>:|~|>=|<=|>|<)\s*(?P<value>"[^"]*"|'[^']*'|[^\s]+)"""
@@ -41,7 +46,8 @@ _CLAUSE = re.compile(
 class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
     """Stripe-shaped objects with Stripe's business rules, safe to share between threads and tasks.
 
-    ``path`` keeps the state in a SQLite file (loaded if it exists, written after every change);
+    ``path`` keeps the state in a SQLite file (loaded if it exists, each change written as it
+    happens; one store per file at a time, :meth:`close` releases it);
     ``delay`` adds that many seconds to every MCP tool call, to show concurrency.
     """
 
@@ -59,18 +65,55 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
         self._initial_now = now
         self._seed_data = seed_data
         self.path = Path(path) if path is not None else None
-        self._build_seed()
-        self._seed_snapshot = self.snapshot()
+        self._file: StoreFile | None = None
+        self._writes = 0
         if self.path is not None:
-            from stripe_nb_agent.sandbox.stripe import persistence
+            from stripe_nb_agent.sandbox.stripe.persistence import StoreFile
 
-            if self.path.exists():
-                self.restore(persistence.load(self.path))
-            else:
-                persistence.save(self.path, self.snapshot())
-            target = self.path
-            self.on_change(lambda: persistence.save(target, self.snapshot()))
+            self._file = StoreFile.open(self.path)
+            try:
+                stored = self._file.load()
+                if stored is not None:
+                    self.restore(*stored)
+                else:
+                    self._build_seed()
+                    self._file.write_all(self.snapshot(), self.positions())
+                self._dirty.clear()
+            except BaseException:
+                self._file.close()
+                raise
+            self.on_change(self._save)
+        else:
+            self._build_seed()
         self.delay = delay
+
+    def _save(self) -> None:
+        """Write what the last change touched (not the whole store); see :mod:`.persistence`."""
+        assert self._file is not None
+        with self._lock:
+            rows, deleted = self._take_dirty()
+            self._writes += 1
+            # The id generator's state is 5 KB of JSON: written every 256 changes and on close;
+            # after a crash, _new_id skips the ids a replayed generator would hand out again.
+            state = self.state() if self._writes % 256 == 0 else None
+            self._file.write(rows, deleted, state=state)
+
+    def close(self) -> None:
+        """Write the final state and release the store file (another kernel may then open it)."""
+        if self._file is None:
+            return
+        with self._lock:
+            rows, deleted = self._take_dirty()
+            self._file.write(rows, deleted, state=self.state())
+            self._file.close()
+            self._file = None
+            self._listeners = [listener for listener in self._listeners if listener != self._save]
+
+    def __enter__(self) -> StripeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _build_seed(self) -> None:
         import random
@@ -111,7 +154,11 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
     def reset(self) -> None:
         """Back to the seed state (and, with a ``path``, write that state to the file)."""
         with self._lock:
-            self.restore(self._seed_snapshot)
+            self._clear()
+            self._build_seed()
+            self._dirty.clear()
+            if self._file is not None:
+                self._file.write_all(self.snapshot(), self.positions())
         self._changed()
 
     # -- search ---------------------------------------------------------------------------------
@@ -129,7 +176,13 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
         def match(obj: StripeObject) -> bool:
             return any(all(_clause_matches(obj, *c) for c in clauses) for clauses in alternatives)
 
-        page = self._page(kind, where=match, limit=limit, url=f"/v1/{resource}/search")
+        page = self._page(
+            kind,
+            where=match,
+            limit=limit,
+            url=f"/v1/{resource}/search",
+            among=self._candidates(kind, alternatives),
+        )
         return {
             "object": "search_result",
             "data": page["data"],
@@ -137,6 +190,17 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
             "next_page": None,
             "url": page["url"],
         }
+
+    def _candidates(self, kind: str, alternatives: list[list[tuple[str, str, str]]]) -> set[str] | None:
+        """The ids an index says can match (each OR-part has an exact clause on an indexed field),
+        or None when some part needs a scan."""
+        found: set[str] = set()
+        for clauses in alternatives:
+            exact = next(((f, v) for f, op, v in clauses if op == ":" and f in _INDEXED), None)
+            if exact is None:
+                return None
+            found |= self._matching_ids(kind, *exact)
+        return found
 
     def search_any(self, query: str, *, limit: object = None) -> dict[str, Any]:
         """``customers:email:"x"`` (resource-prefixed, as ``search_stripe_resources`` takes it)."""

@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
+from stripe_nb_agent.tools.validate import schema_problems
 
 __all__ = ["CallInfo", "InputValidationError", "SandboxTool", "validate_input"]
 
@@ -41,12 +40,11 @@ class SandboxTool:
 
 def validate_input(schema: Mapping[str, Any], arguments: Mapping[str, Any], where: str = "") -> None:
     """Raise :class:`InputValidationError` with every problem, each naming its field."""
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    problems = sorted(validator.iter_errors(dict(arguments)), key=lambda e: list(e.absolute_path))
+    problems = schema_problems(schema, dict(arguments))
     if problems:
         parts = []
-        for err in problems:
-            path = ".".join(str(p) for p in err.absolute_path)
-            location = f"{where}{'.' if where and path else ''}{path}" or where or "arguments"
-            parts.append(f"{location}: {err.message}")
+        for path, message in problems:
+            joined = ".".join(str(p) for p in path)
+            location = f"{where}{'.' if where and joined else ''}{joined}" or where or "arguments"
+            parts.append(f"{location}: {message}")
         raise InputValidationError("; ".join(parts))

@@ -56,7 +56,7 @@ async def test_schema_violation_is_an_input_validation_error(classic: Tools) -> 
     missing = await classic("create_customer", email="ada@example.net")
     assert missing.is_error
     assert missing.text.startswith("Input validation error: ")
-    assert "'name' is a required property" in missing.text
+    assert '"name" is a required property' in missing.text
     extra = await classic("list_products", limit=500)
     assert extra.is_error
     assert "limit" in extra.text

@@ -90,7 +90,7 @@ async def test_parameters_are_validated_against_the_operation(generic: Tools) ->
     assert unknown.is_error
     assert "Input validation error" in unknown.text
     missing = await write(generic, "PostPrices", product="prod_x")
-    assert "'unit_amount' is a required property" in missing.text
+    assert '"unit_amount" is a required property' in missing.text
 
 
 async def test_read_and_write_refuse_each_others_operations(generic: Tools) -> None:

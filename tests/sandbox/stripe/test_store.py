@@ -263,3 +263,37 @@ def test_concurrent_refunds_never_exceed_the_charge() -> None:
         t.join(10)
     assert outcomes.count(True) == 3
     assert store.retrieve("charge", pi["latest_charge"])["amount_refunded"] == 9000
+
+
+def test_search_by_an_indexed_field_sees_every_change() -> None:
+    store = StripeStore(seed_data=False)
+    ada = store.create_customer("Ada", "ada@example.com")
+    assert [c["id"] for c in store.search("customers", 'email:"ada@example.com"')["data"]] == [ada["id"]]
+    store.update_customer(ada["id"], email="countess@example.com")
+    twin = store.create_customer("Ada Two", "ADA@example.com")
+    found = store.search("customers", 'email:"ada@example.com" OR email:"countess@example.com"')["data"]
+    assert [c["id"] for c in found] == [twin["id"], ada["id"]]
+    store.delete_customer(twin["id"])
+    assert store.search("customers", 'email:"ada@example.com"')["data"] == []
+
+
+def test_pages_follow_inserts_and_deletes_in_order() -> None:
+    store = StripeStore(seed_data=False)
+    ids = [store.create_customer(f"C{i}")["id"] for i in range(25)]
+    store.delete_customer(ids[20])
+    seen, cursor = [], None
+    while True:
+        page = store.list_customers(limit=10, starting_after=cursor)
+        seen += [c["id"] for c in page["data"]]
+        if not page["has_more"]:
+            break
+        cursor = seen[-1]
+    assert seen == [i for i in reversed(ids) if i != ids[20]]
+
+
+def test_search_after_a_reset_finds_only_the_seed_state() -> None:
+    store = StripeStore()
+    temp = store.create_customer("Temp", "temp@example.com")
+    assert store.search("customers", 'email:"temp@example.com"')["data"][0]["id"] == temp["id"]
+    store.reset()
+    assert store.search("customers", 'email:"temp@example.com"')["data"] == []

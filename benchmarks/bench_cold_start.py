@@ -1,0 +1,130 @@
+"""How fast the package starts: the import alone, and a cold start in a fresh Jupyter kernel.
+
+    .venv/bin/python benchmarks/bench_cold_start.py [--runs 5]
+
+1. ``import stripe_nb_agent`` in a fresh interpreter (best of 5), and the heavy modules it loaded
+   (target: <= 0.3 s and none of mcp, numpy, pandas, jsonschema, starlette, uvicorn, onnxruntime,
+   IPython, ipywidgets).
+2. Cold start: a fresh kernel through jupyter_client on the offline sandbox, timing from the
+   client ``%load_ext stripe_nb_agent`` then a first ``%%stripe_agent`` request until its reply,
+   with the reply split into "agent + sandbox + MCP session" and "the reply itself" (a second
+   request), and the kernel's RSS growth from ready to the first reply (median of ``--runs``;
+   targets: <= 1.0 s and <= 80 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = (
+    "mcp",
+    "numpy",
+    "pandas",
+    "jsonschema",
+    "starlette",
+    "uvicorn",
+    "onnxruntime",
+    "IPython",
+    "ipywidgets",
+)
+REQUEST = "%%stripe_agent\nlist 3 customers"
+
+
+def import_time(runs: int = 5) -> tuple[float, list[str]]:
+    code = (
+        "import sys, time; t = time.perf_counter(); import stripe_nb_agent; d = time.perf_counter() - t; "
+        f"print(d); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    best, loaded = float("inf"), []
+    for _ in range(runs):
+        out = subprocess.check_output([sys.executable, "-c", code], text=True, env=env).splitlines()
+        best = min(best, float(out[0]))
+        loaded = [m for m in (out[1] if len(out) > 1 else "").split(",") if m]
+    return best, loaded
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _run(client: Any, code: str) -> float:
+    """Seconds from sending ``code`` until the kernel is idle again; raises if the cell failed."""
+    started = time.perf_counter()
+    msg_id = client.execute(code)
+    reply = client.get_shell_msg(timeout=120)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = client.get_shell_msg(timeout=120)
+    elapsed = time.perf_counter() - started
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{code!r} failed: {reply['content'].get('evalue')}")
+    return elapsed
+
+
+def cold_start_once() -> dict[str, float]:
+    from jupyter_client.manager import KernelManager
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "STRIPE_NB_AGENT_MODE": "sandbox",
+        "STRIPE_NB_AGENT_SANDBOX_PACE": "0",
+    }
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tempfile.mkdtemp()) / "kernel"))
+    km.start_kernel(env=env, cwd=str(ROOT))
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        pid = km.provisioner.process.pid  # type: ignore[union-attr]
+        _run(client, "1")
+        rss_ready = _rss_mb(pid)
+        load = _run(client, "%load_ext stripe_nb_agent")
+        first = _run(client, REQUEST)
+        rss_first = _rss_mb(pid)
+        again = _run(client, REQUEST)
+        return {
+            "load_ext": load,
+            "first_reply": first,
+            "setup": max(0.0, first - again),
+            "reply": again,
+            "total": load + first,
+            "rss_mb": rss_first - rss_ready,
+        }
+    finally:
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    seconds, loaded = import_time()
+    print(f"import stripe_nb_agent: {seconds:.3f} s (target <= 0.3); heavy modules: {loaded or 'none'}")
+    runs = [cold_start_once() for _ in range(args.runs)]
+    median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    print(f"cold start in a fresh kernel, median of {args.runs}:")
+    print(f"  %load_ext stripe_nb_agent          {median['load_ext']:6.3f} s")
+    print(f"  first request until its reply       {median['first_reply']:6.3f} s")
+    print(f"    of which agent + sandbox + MCP    {median['setup']:6.3f} s")
+    print(f"    of which the reply itself         {median['reply']:6.3f} s (a second request)")
+    print(f"  total                               {median['total']:6.3f} s (target <= 1.0)")
+    print(f"  kernel RSS growth, ready -> reply   {median['rss_mb']:6.1f} MB (target <= 80)")
+    return {"import_s": seconds, **median}
+
+
+if __name__ == "__main__":
+    main()
