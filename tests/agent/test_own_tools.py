@@ -251,7 +251,7 @@ def test_status_describes_each_connected_server(agent_on: Any) -> None:
     text = str(status)
     assert "tool server" in text
     assert "crm" in text
-    assert "rule-based stand-in" in text  # the model service is still described
+    assert "not a language model" in text  # the model service is still described
 
 
 def test_a_status_for_other_tools_does_not_claim_the_stripe_sandbox() -> None:
