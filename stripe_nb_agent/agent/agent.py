@@ -28,7 +28,14 @@ from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_s
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
 from stripe_nb_agent.tools.hub import ToolHub
-from stripe_nb_agent.tools.types import POLICIES, Policy, ToolClientProtocol, ToolKind, ToolSpec
+from stripe_nb_agent.tools.types import (
+    DEFAULT_MAX_RESULT_CHARS,
+    POLICIES,
+    Policy,
+    ToolClientProtocol,
+    ToolKind,
+    ToolSpec,
+)
 
 if TYPE_CHECKING:
     from stripe_nb_agent.tools.functions import FunctionTools
@@ -349,8 +356,13 @@ class Agent:
         max_rounds: int = 10,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        max_result_chars: int | None = DEFAULT_MAX_RESULT_CHARS,
     ) -> RunningTurn:
-        """Start a turn on the background loop and return at once."""
+        """Start a turn on the background loop and return at once.
+
+        ``max_result_chars`` caps what the model reads of each tool result (whole rows, with a
+        note; the tables keep everything); ``None`` sends results whole.
+        """
         name = self.registry.resolve(model).name if model else self.model
         options = TurnOptions(
             model_name=name,
@@ -359,6 +371,7 @@ class Agent:
             max_rounds=max_rounds,
             temperature=temperature,
             max_tokens=max_tokens,
+            max_result_chars=max_result_chars,
         )
         client = self._model_client(name)
         tools = self._tool_client() if use_tools else None

@@ -55,6 +55,7 @@ from stripe_nb_agent.llm.types import (
 from stripe_nb_agent.tools.policy import ToolMenu
 from stripe_nb_agent.tools.results import failure, outcome_unknown
 from stripe_nb_agent.tools.types import (
+    DEFAULT_MAX_RESULT_CHARS,
     POLICIES,
     OpenAITool,
     Policy,
@@ -95,12 +96,18 @@ class TurnOptions:
     max_rounds: int = DEFAULT_MAX_ROUNDS
     temperature: float | None = None
     max_tokens: int | None = None
+    # How much of one tool result the model reads (None: all of it); the table keeps everything.
+    max_result_chars: int | None = DEFAULT_MAX_RESULT_CHARS
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
             raise UsageError(f"Unknown policy {self.policy!r}: use one of {', '.join(POLICIES)}.")
         if self.max_rounds < 1:
             raise UsageError(f"max_rounds must be at least 1 (got {self.max_rounds}).")
+        if self.max_result_chars is not None and self.max_result_chars < 1000:
+            raise UsageError(
+                f"max_result_chars must be at least 1000, or None for no cap (got {self.max_result_chars})."
+            )
 
 
 _CallState = Literal["pending", "awaiting", "running", "done"]
@@ -449,7 +456,7 @@ class Turn:
             "role": "tool",
             "tool_call_id": item.call.id,
             "name": item.call.name,
-            "content": item.result.for_model(),
+            "content": item.result.for_model(self.options.max_result_chars),
         }
         self.conversation.messages.append(message)
 

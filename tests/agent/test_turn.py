@@ -374,3 +374,25 @@ async def test_reasoning_of_successive_rounds_is_kept_apart() -> None:
     await run(turn.start())
     assert turn.result is not None
     assert turn.result.reasoning == "First I list.\n\nNow I answer."
+
+
+async def test_the_model_reads_a_tool_result_capped_as_the_turn_says_and_the_record_keeps_it_all() -> None:
+    rows = [{"id": f"cus_{n:05d}", "name": "x" * 40} for n in range(400)]
+
+    async def many(args: dict[str, Any]) -> Any:
+        return rows
+
+    for cap, whole in ((2000, False), (None, True)):
+        tools = MemoryTools({"list_customers": ("read", many)})
+        model = ScriptedModel([calls(("list_customers", {})), answer("Many.")])
+        turn = Turn(
+            Conversation(), "list", model=model, tools=tools, options=TurnOptions(max_result_chars=cap)
+        )
+        await run(turn.start())
+        told = model.seen[1][-1]["content"]
+        assert (len(told) > 20_000) == whole
+        assert turn.result is not None
+        assert turn.result.tool_calls[0].result is not None
+        assert turn.result.tool_calls[0].result.data == rows
+    with pytest.raises(UsageError, match="max_result_chars"):
+        TurnOptions(max_result_chars=10)
