@@ -203,6 +203,9 @@ def describe_call(name: str, arguments: Any, known: Objects) -> str:
     parts = [head]
     if isinstance(title, str) and title:
         parts.append(repr(title))
+        email = inner.get("email")
+        if isinstance(email, str) and email and email != title:
+            parts.append(f"<{email}>")
     if amount:
         parts.append(amount)
     line = " ".join(parts)

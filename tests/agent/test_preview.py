@@ -57,7 +57,7 @@ def test_zero_decimal_currencies_are_major_units_already() -> None:
 
 def test_a_create_names_what_it_creates() -> None:
     line = describe_call("create_customer", {"name": "Ada Lovelace", "email": "ada@example.com"}, {})
-    assert line == "Create customer 'Ada Lovelace'"
+    assert line == "Create customer 'Ada Lovelace' <ada@example.com>"
 
 
 def test_a_cancel_describes_the_subscription_and_its_customer() -> None:
