@@ -52,7 +52,7 @@ from stripe_nb_agent.llm.types import (
     ToolMessage,
     UserMessage,
 )
-from stripe_nb_agent.tools.policy import ToolMenu
+from stripe_nb_agent.tools.policy import ToolMenu, call_kind, policy_refusal
 from stripe_nb_agent.tools.results import failure, outcome_unknown
 from stripe_nb_agent.tools.types import (
     DEFAULT_MAX_RESULT_CHARS,
@@ -125,7 +125,7 @@ class _Call:
     @property
     def kind(self) -> ToolKind:
         # A call that names no known tool counts as a write: nothing about it is trusted.
-        return self.spec.kind if self.spec else "write"
+        return call_kind(self.spec, self.arguments) if self.spec else "write"
 
     @property
     def name(self) -> str:
@@ -378,7 +378,9 @@ class Turn:
         target = menu.dispatch(call.name)
         if isinstance(target, ToolResult):
             return _Call(call=call, spec=None, arguments=arguments, result=target)
-        return _Call(call=call, spec=target, arguments=arguments)
+        # The call's own arguments may make it a write the policy forbids (see call_kind).
+        refusal = policy_refusal(target, menu.policy, arguments)
+        return _Call(call=call, spec=target, arguments=arguments, result=refusal)
 
     async def _run_round(self, calls: list[_Call], menu: ToolMenu | None, stats: _Stats) -> None:
         started = self._clock()
@@ -398,7 +400,8 @@ class Turn:
 
     async def _run_call(self, item: _Call, menu: ToolMenu | None) -> None:
         spec = item.spec
-        if item.result is None and spec is not None and menu is not None and menu.verdict(spec) == "approve":
+        held = spec is not None and menu is not None and menu.verdict(spec, item.arguments) == "approve"
+        if item.result is None and spec is not None and held:
             approval = Approval(item.call.id, spec.name, item.arguments, self._preview(spec, item.arguments))
             self._approvals[item.call.id] = approval
             item.state = "awaiting"
@@ -440,7 +443,7 @@ class Turn:
         except Exception as exc:  # the tool client's own bug must not kill the turn either
             reason = f"{type(exc).__name__}: {exc}"
         latency = self._clock() - started
-        if spec.kind == "write":
+        if item.kind == "write":
             # The client raised instead of answering: whether the request left, we can't tell.
             return outcome_unknown(
                 spec.name, item.arguments, f"the tool call failed ({reason})", latency_s=latency

@@ -36,7 +36,7 @@ from stripe_nb_agent.tools.catalog import (
     catalog_rows,
     spec_from_mcp,
 )
-from stripe_nb_agent.tools.policy import ToolMenu, check_policy, policy_refusal
+from stripe_nb_agent.tools.policy import ToolMenu, call_kind, check_policy, policy_refusal
 from stripe_nb_agent.tools.results import failure, outcome_unknown, parse_call_result
 from stripe_nb_agent.tools.session import Session, SessionLost
 from stripe_nb_agent.tools.targets import (
@@ -373,7 +373,7 @@ class ToolClient:
         args = parse_arguments(arguments)
         if not isinstance(args, dict):
             return failure(spec.name, "validation", f"{spec.name}: {args.message}", kind=spec.kind)
-        refusal = policy_refusal(spec, self.policy)
+        refusal = policy_refusal(spec, self.policy, args)
         if refusal is not None:
             return refusal
         violations = schema_violations(spec.input_schema, args)
@@ -392,7 +392,8 @@ class ToolClient:
         self, spec: ToolSpec, args: dict[str, Any], on_progress: ProgressCallback | None = None
     ) -> ToolResult:
         started = time.perf_counter()
-        write = spec.kind == "write"
+        # Per call: a read tool carrying a write operation is never repeated either.
+        write = call_kind(spec, args) == "write"
 
         async def report(progress: float, total: float | None, message: str | None) -> None:
             if on_progress is not None:

@@ -19,18 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from stripe_nb_agent.config import Settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.tools.convert import ToolNames, openai_tool
 from stripe_nb_agent.tools.results import failure
-from stripe_nb_agent.tools.types import POLICIES, OpenAITool, Policy, ToolResult, ToolSpec
+from stripe_nb_agent.tools.types import POLICIES, OpenAITool, Policy, ToolKind, ToolResult, ToolSpec
 from stripe_nb_agent.tools.validate import unknown_tool_message
 
 __all__ = [
     "ToolMenu",
     "Verdict",
+    "call_kind",
     "check_policy",
     "default_policy",
     "needs_approval",
@@ -55,9 +56,25 @@ def default_policy(settings: Settings) -> Policy:
     return "confirm" if settings.stripe_mode == "live" else "auto"
 
 
-def verdict(spec: ToolSpec, policy: Policy) -> Verdict:
-    """What ``policy`` does with a call of ``spec``: run it, hold it for approval, or refuse it."""
+def call_kind(spec: ToolSpec, arguments: Any = None) -> ToolKind:
+    """Read or write for one call: the tool's kind, unless the call itself says write.
+
+    A generic read tool that takes an operation id (Stripe's ``stripe_api_read``) would carry a
+    write operation as readily as a read: a call naming one that is not a ``Get…`` is a write,
+    whatever the tool's kind (the server should refuse it too; this doesn't rely on that).
+    """
     if spec.kind == "write":
+        return "write"
+    operation = arguments.get("stripe_api_operation_id") if isinstance(arguments, Mapping) else None
+    if isinstance(operation, str) and operation and not operation.startswith("Get"):
+        return "write"
+    return "read"
+
+
+def verdict(spec: ToolSpec, policy: Policy, arguments: Any = None) -> Verdict:
+    """What ``policy`` does with a call of ``spec`` (with ``arguments``, when known): run it, hold it
+    for approval, or refuse it."""
+    if call_kind(spec, arguments) == "write":
         if policy == "read-only":
             return "refuse"
         if policy == "confirm":
@@ -75,14 +92,16 @@ def offered_tools(specs: Sequence[ToolSpec], policy: Policy) -> list[ToolSpec]:
     return [s for s in specs if verdict(s, policy) != "refuse"]
 
 
-def policy_refusal(spec: ToolSpec, policy: Policy) -> ToolResult | None:
+def policy_refusal(spec: ToolSpec, policy: Policy, arguments: Any = None) -> ToolResult | None:
     """The refusal (a result the model reads, never sent) for a call ``policy`` forbids, else None."""
-    if verdict(spec, policy) != "refuse":
+    if verdict(spec, policy, arguments) != "refuse":
         return None
+    operation = arguments.get("stripe_api_operation_id") if isinstance(arguments, Mapping) else None
+    what = f"{spec.name} with {operation}" if isinstance(operation, str) and operation else spec.name
     return failure(
         spec.name,
         "policy",
-        f"{spec.name} changes data and the tool policy is {policy}, so it was not called. "
+        f"{what} changes data and the tool policy is {policy}, so it was not called. "
         "Answer with read tools only, or tell the user that this needs the 'confirm' or 'auto' policy.",
         kind="write",
         sent=False,
@@ -139,5 +158,5 @@ class ToolMenu:
             return refusal
         return failure(name, "unknown_tool", unknown_tool_message(name, list(self.offered)), kind="write")
 
-    def verdict(self, spec: ToolSpec) -> Verdict:
-        return verdict(spec, self.policy)
+    def verdict(self, spec: ToolSpec, arguments: Any = None) -> Verdict:
+        return verdict(spec, self.policy, arguments)

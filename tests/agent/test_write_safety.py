@@ -310,3 +310,39 @@ async def test_one_malformed_round_then_a_good_one_goes_on(tmp_path: Path) -> No
     assert turn.result is not None
     assert turn.result.stop_reason == "complete"
     assert ledger.executed == 1
+
+
+@pytest.mark.parametrize("policy", ["read-only", "confirm"])
+async def test_a_write_operation_smuggled_through_the_generic_read_tool_is_a_write(policy: str) -> None:
+    from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
+
+    store = StripeStore()
+    payment = next(
+        p for p in store.list_payment_intents(limit=100)["data"]
+        if p["status"] == "succeeded" and store.retrieve("charge", p["latest_charge"])["amount_refunded"] == 0
+    )  # fmt: skip
+    smuggled = {"stripe_api_operation_id": "PostRefunds", "parameters": {"payment_intent": payment["id"]}}
+    wire = ScriptedWire([call("stripe_api_read", smuggled), say("Done.")])
+    held: list[str] = []
+    server = build_stripe_sandbox_server("generic", store=store)
+    async with ToolClient.for_server(server) as tools, scripted_client(wire) as model:
+        turn = Turn(Conversation(), "refund it", model=model, tools=tools,
+                    options=TurnOptions(policy=policy)).start()  # type: ignore[arg-type]  # fmt: skip
+        with anyio.fail_after(30):
+            async for event in turn:
+                if isinstance(event, ToolCallAwaitingApproval):
+                    held.append(event.preview)
+                    event.approval.decline()
+    assert turn.result is not None
+    record = turn.result.tool_calls[0]
+    assert record.kind == "write"
+    assert record.result is not None
+    assert record.result.sent is False
+    assert record.result.error_kind == ("policy" if policy == "read-only" else "declined")
+    if policy == "read-only":
+        assert held == []
+    else:
+        assert len(held) == 1
+        assert held[0].startswith("Refund the full")
+    # The charge behind the payment was never refunded.
+    assert store.retrieve("charge", payment["latest_charge"])["amount_refunded"] == 0

@@ -8,6 +8,7 @@ from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.tools.policy import (
     ToolMenu,
+    call_kind,
     check_policy,
     default_policy,
     needs_approval,
@@ -94,3 +95,25 @@ def test_unknown_policies_are_usage_errors() -> None:
     assert check_policy("read-only") == "read-only"
     with pytest.raises(UsageError, match="auto, confirm, read-only"):
         check_policy("yolo")
+
+
+GENERIC_READ = ToolSpec("stripe_api_read", "Read.", {"type": "object"}, "read")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "kind"),
+    [
+        ({"stripe_api_operation_id": "GetCustomers"}, "read"),
+        ({"stripe_api_operation_id": "PostRefunds", "parameters": {"payment_intent": "pi_1"}}, "write"),
+        ({"stripe_api_operation_id": "DeleteCustomersCustomer"}, "write"),
+        ({}, "read"),
+        ("not an object", "read"),
+    ],
+)
+def test_a_read_tool_carrying_a_write_operation_is_a_write_call(arguments: object, kind: str) -> None:
+    assert call_kind(GENERIC_READ, arguments) == kind
+    refusal = policy_refusal(GENERIC_READ, "read-only", arguments)
+    assert (refusal is not None) == (kind == "write")
+    assert verdict(GENERIC_READ, "confirm", arguments) == ("approve" if kind == "write" else "run")
+    if refusal is not None:
+        assert "stripe_api_read with" in (refusal.error or "")
