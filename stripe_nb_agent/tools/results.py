@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import mcp_types as types
+if TYPE_CHECKING:
+    import mcp_types as types
 
 from stripe_nb_agent.tools.types import Attachment, ToolKind, ToolResult
 
@@ -52,6 +53,8 @@ def _decoded_size(b64: str) -> int:
 
 def _attachment(block: Any) -> Attachment | None:
     """The non-text blocks every MCP server may send, kept for the surfaces to show."""
+    import mcp_types as types
+
     if isinstance(block, types.ImageContent | types.AudioContent):
         kind: Literal["image", "audio"] = "image" if isinstance(block, types.ImageContent) else "audio"
         return Attachment(kind, block.mime_type, data=block.data, size=_decoded_size(block.data))
@@ -67,6 +70,9 @@ def _attachment(block: Any) -> Attachment | None:
 
 
 def _text_of(content: Sequence[Any]) -> tuple[str, list[Attachment]]:
+    # Imported here: failure() and outcome_unknown() serve the agent without the MCP types (~0.4 s).
+    import mcp_types as types
+
     texts: list[str] = []
     attachments: list[Attachment] = []
     for block in content:
