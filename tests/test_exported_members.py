@@ -66,9 +66,13 @@ def test_importing_the_package_loads_none_of_the_heavy_stacks() -> None:
 
 
 def test_public_names_are_imported_on_first_use() -> None:
-    code = "import sys, stripe_nb_agent; stripe_nb_agent.Agent; print('mcp' in sys.modules)"
+    code = (
+        "import sys, stripe_nb_agent; before = 'stripe_nb_agent.agent.agent' in sys.modules; "
+        "stripe_nb_agent.Agent; print(before, 'stripe_nb_agent.agent.agent' in sys.modules, 'mcp' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == "True"
+    # Agent's module loads on first use; even then the MCP SDK waits for the first tool client.
+    assert out.stdout.strip() == "False True False"
     assert "Agent" in dir(stripe_nb_agent)
 
 
