@@ -67,8 +67,8 @@ def test_importing_the_package_loads_none_of_the_heavy_stacks() -> None:
 
 def test_public_names_are_imported_on_first_use() -> None:
     code = (
-        "import sys, stripe_nb_agent; before = 'stripe_nb_agent.agent.agent' in sys.modules; "
-        "stripe_nb_agent.Agent; print(before, 'stripe_nb_agent.agent.agent' in sys.modules, 'mcp' in sys.modules)"
+        "import sys, stripe_nb_agent; m = 'stripe_nb_agent.agent.agent'; before = m in sys.modules; "
+        "stripe_nb_agent.Agent; print(before, m in sys.modules, 'mcp' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     # Agent's module loads on first use; even then the MCP SDK waits for the first tool client.
