@@ -11,10 +11,10 @@ model) behind DAT1's wire format, and a Stripe sandbox behind a real MCP server.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from stripe_nb_agent._lazy import lazy_names
 from stripe_nb_agent.config import install_log_redaction
 
 if TYPE_CHECKING:
@@ -93,18 +93,7 @@ _LAZY = {
     "semantic_search": "stripe_nb_agent.search",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
 
 
 # The notebook surface is imported on first use: importing the package must not pull in IPython,

@@ -5,8 +5,9 @@ Nothing here imports IPython, ipywidgets or pandas.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from stripe_nb_agent._lazy import lazy_names
 
 if TYPE_CHECKING:
     from stripe_nb_agent.tools.catalog import CatalogRow, catalog_rows
@@ -96,15 +97,4 @@ _LAZY = {
     "verdict": "stripe_nb_agent.tools.policy",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)

@@ -115,13 +115,7 @@ def by_rules(clause: str) -> Intent | None:
             return Intent("update_dispute", ref=dispute, text=match.group(1) if match else None)
         return Intent("list_disputes", limit=limit)
     if re.search(r"\b(payment|checkout|buy|purchase)\s+links?\b|\blinks?\b.*\b(pay|buy)|\bplink_", low):
-        return Intent(
-            "create_payment_link",
-            price=_pick(ids, "price_"),
-            product=_pick(ids, "prod_") or _product_words(text),
-            ref="it" if refers_back else None,
-            quantity=_quantity(low),
-        )
+        return _payment_link(text, low, ids, refers_back)
     if re.search(r"\bprices?\b|\bpricing\b", low) and not (creating and re.search(r"\bproducts?\b", low)):
         return _price(text, low, ids, creating, refers_back, limit)
     if re.search(r"\b(products?|items? (i|we) sell|catalog(ue)?)\b", low) or re.search(
@@ -557,13 +551,7 @@ def _slots(kind: str, clause: str) -> Intent | None:
             return Intent("list_prices", product=product, ref="it" if refers_back and not product else None)
         return intent
     if kind == "create_payment_link":
-        return Intent(
-            "create_payment_link",
-            price=_pick(ids, "price_"),
-            product=_pick(ids, "prod_") or _product_words(text),
-            ref="it" if refers_back else None,
-            quantity=_quantity(low),
-        )
+        return _payment_link(text, low, ids, refers_back)
     if kind in ("create_invoice", "list_invoices"):
         return replace(
             _invoice(text, low, ids, email, kind == "create_invoice", limit, force=True), count=count
@@ -610,3 +598,14 @@ def _dispute_status(low: str) -> str | None:
 
 def _payment_status(low: str) -> str | None:
     return next((status for pattern, status in _PAYMENT_STATUSES if re.search(pattern, low)), None)
+
+
+def _payment_link(text: str, low: str, ids: list[str], refers_back: bool) -> Intent:
+    """A payment link for the price or product the request names (or the one just made)."""
+    return Intent(
+        "create_payment_link",
+        price=_pick(ids, "price_"),
+        product=_pick(ids, "prod_") or _product_words(text),
+        ref="it" if refers_back else None,
+        quantity=_quantity(low),
+    )
