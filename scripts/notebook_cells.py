@@ -23,7 +23,8 @@ With no keys set (Binder, CI, a fresh checkout) both services are the offline sa
   account with seeded fake data ("Northwind Coffee (sandbox)"). Nothing touches a real account.
 
 Set `DAT1_API_KEY` and `STRIPE_SECRET_KEY` (in the environment or a `.env` file next to the
-notebook) and the same cells go live; keys are only ever shown as hints like `sk_test_…a1b2`.
+notebook), start JupyterLab with `python3 dev.py lab --live`, and the same cells go live; keys are
+only ever shown as hints like `sk_test_…a1b2`. The status says so when the mode is forced.
 """
 
 SETUP_CODE = """
@@ -49,7 +50,11 @@ GO_LIVE_MD = """
    DAT1_API_KEY=...
    STRIPE_SECRET_KEY=rk_test_...
    ```
-3. Restart the kernel and run the notebook again: `%stripe_agent status` now says `LIVE`.
+3. `python3 dev.py lab` forces the sandbox (the status table says so, and that keys are
+   ignored): stop it and start `python3 dev.py lab --live` instead, which sets
+   `STRIPE_NB_AGENT_MODE=auto` (in your own JupyterLab, set that variable yourself).
+4. Restart the kernel and run the notebook again: `%stripe_agent status` now says `LIVE` for
+   each service whose key is set.
 
 A **live-mode** Stripe key (`sk_live_…`/`rk_live_…`) is refused unless you pass
 `allow_live=True` on purpose; then write calls wait for your approval. Everything the library

@@ -260,6 +260,8 @@ class Status:
 
     services: tuple[ServiceStatus, ...]
     tools: tuple[ToolServerStatus, ...] = ()
+    # Said above the table when the mode is not "auto": keys alone then do not decide where calls go.
+    mode_note: str = ""
 
     def _service_rows(self, *, upper: bool = False) -> list[tuple[str, ...]]:
         return [
@@ -276,6 +278,8 @@ class Status:
 
     def __str__(self) -> str:
         text = _text_table([_SERVICE_HEAD, *self._service_rows()])
+        if self.mode_note:
+            text = f"{self.mode_note}\n\n{text}"
         if self.tools:
             text += "\n\n" + _text_table([_SERVER_HEAD, *self._server_rows()])
         return text
@@ -285,6 +289,10 @@ class Status:
 
     def _repr_html_(self) -> str:
         html = _html_table(_SERVICE_HEAD, self._service_rows(upper=True))
+        if self.mode_note:
+            from html import escape
+
+            html = f"<p>{escape(self.mode_note)}</p>{html}"
         if self.tools:
             html += _html_table(_SERVER_HEAD, self._server_rows())
         return html
@@ -321,6 +329,20 @@ class Settings:
         key = self.stripe_secret_key.reveal() if self.stripe_secret_key else ""
         return key.startswith(("sk_live_", "rk_live_"))
 
+    @property
+    def mode_note(self) -> str:
+        """Says who forced the mode when it is not ``auto``, or "" (in ``auto`` the keys decide)."""
+        if self.mode == "auto":
+            return ""
+        where = {"argument": "an argument", "environment": "the environment", ".env": "a .env file"}
+        by = where.get(self.sources.get(ENV_MODE, ""), "the settings")
+        if self.mode == "sandbox":
+            return (
+                f"Mode forced to sandbox by {ENV_MODE}=sandbox in {by}: keys are ignored. To go live, "
+                f"set {ENV_MODE}=auto (python3 dev.py lab --live does) and restart the kernel."
+            )
+        return f"Mode forced to live by {ENV_MODE}=live in {by}: both keys are required."
+
     def status(self) -> Status:
         model = (
             ServiceStatus("model (DAT1)", "live", self.dat1_root, _hint(self.dat1_api_key))
@@ -349,7 +371,7 @@ class Settings:
                 "(none needed)",
                 "offline, fake data" + kept,
             )
-        return Status((model, stripe))
+        return Status((model, stripe), mode_note=self.mode_note)
 
 
 def _hint(secret: Secret | None) -> str:

@@ -333,7 +333,7 @@ class Agent:
             ToolServerStatus(r.name, r.transport, r.endpoint, r.tools, r.trusted, r.state)
             for r in self._hub.rows()
         )
-        return Status(services, rows)
+        return Status(services, rows, mode_note=self.settings.mode_note)
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
         """Every tool of every connected server (``spec.server`` names which)."""
