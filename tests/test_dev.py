@@ -20,7 +20,8 @@ STRIPE_KEY = "rk_test_51WorkshopKeyAbCdEf7a6b"
 
 def load_dev() -> ModuleType:
     spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -82,7 +83,8 @@ def test_keys_in_a_dotenv_with_lab_live_show_live_per_service_and_contact_nothin
     assert status.mode_note == ""
     shown = str(status) + status._repr_html_()
     assert "rk_test_…7a6b" in shown
-    assert DAT1_KEY not in shown and STRIPE_KEY not in shown
+    assert DAT1_KEY not in shown
+    assert STRIPE_KEY not in shown
     assert not contacted(listener)
 
 

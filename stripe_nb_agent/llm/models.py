@@ -21,7 +21,7 @@ from typing import Literal
 
 import httpx2
 
-from stripe_nb_agent.config import ENV_DAT1_KEY, ENV_MODE, Secret, Settings
+from stripe_nb_agent.config import ENV_DAT1_KEY, Secret, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint, Surface
@@ -368,8 +368,10 @@ class ModelRegistry:
         why = self.unusable_reason(info, settings)
         if why:
             # In forced sandbox mode a key would not help: say what does (the mode note).
-            if info.key_env and self._key(info, settings) is None and not (
-                info.is_dat1 and settings.mode == "sandbox"
+            if (
+                info.key_env
+                and self._key(info, settings) is None
+                and not (info.is_dat1 and settings.mode == "sandbox")
             ):
                 how = (
                     f"{DAT1_KEY_HELP[0].upper()}{DAT1_KEY_HELP[1:]} and set {info.key_env} in the "
