@@ -5,11 +5,11 @@ Resolution order for every value: explicit argument, then the process environmen
 sandbox. Nothing is read at import time.
 
 Redaction is one function, :func:`redact`, applied wherever text leaves the library: display,
-logs, exception messages, transcripts. It masks anything shaped like a Stripe key or webhook
-secret, bearer tokens and API-key headers or parameters, and every secret value this process has
-resolved (DAT1 keys have no recognisable shape, so they are masked by value). For logs it runs
-through :class:`RedactingFilter`, which the package installs on its own loggers and on those of
-httpx2, httpcore2 and mcp when it is imported (:func:`install_log_redaction`).
+logs, exception messages, transcripts. It masks anything shaped like a Stripe key, webhook
+secret or client secret, bearer tokens and API-key headers or parameters, and every secret value
+this process has resolved (DAT1 keys have no recognisable shape, so they are masked by value).
+For logs it runs through :class:`RedactingFilter`, which the package installs on its own loggers
+and on those of httpx2, httpcore2 and mcp when it is imported (:func:`install_log_redaction`).
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ _MODES: tuple[Mode, ...] = ("auto", "sandbox", "live")
 # ---------------------------------------------------------------------------------------------
 
 _STRIPE_KEY = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)([A-Za-z0-9]{6,})")
+# A client secret (payment intent, setup intent, checkout session: ``pi_123_secret_abc``) lets a
+# browser confirm the payment: it is masked like a key, keeping its object id and a hint.
+_CLIENT_SECRET = re.compile(r"(_secret_)([A-Za-z0-9]{6,})")
 # The value after a credential-carrying header or parameter, whatever its shape.
 _CREDENTIAL_FIELD = re.compile(
     r"(?i)(\bBearer\s+|\bBasic\s+|x-api-key[\"']?\s*[:=]\s*[\"']?|"
@@ -106,6 +109,7 @@ def redact(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(lambda m: key_hint(m.group(0)), text)
     text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
+    text = _CLIENT_SECRET.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
     return _CREDENTIAL_FIELD.sub(_mask_field, text)
 
 

@@ -24,9 +24,10 @@ NOTEBOOKS = ROOT / "notebooks"
 SCANNED_DIRS = (NOTEBOOKS, ROOT / "tests" / "notebooks")
 WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models")
 
-# Stripe secret and restricted keys (test or live) and webhook signing secrets. A redacted hint
-# such as "sk_test_…a1b2" does not match: the ellipsis breaks the run of key characters.
-SECRET_SHAPE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_)[A-Za-z0-9]{8,}")
+# Stripe secret and restricted keys (test or live), webhook signing secrets and client secrets
+# (``pi_…_secret_…``: they confirm a payment from a browser). A redacted hint such as
+# "sk_test_…a1b2" does not match: the ellipsis breaks the run of key characters.
+SECRET_SHAPE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_|_secret_)[A-Za-z0-9]{8,}")
 IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 
 
@@ -91,9 +92,10 @@ def test_no_saved_notebook_contains_a_secret_shaped_string(path: Path) -> None:
         "STRIPE_SECRET_KEY=rk_live_" + "51HxYzAbCdEfGh",
         '{"secret": "whsec_' + 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSz"}',
         "Bearer sk_live_" + "abcdefgh12345678",
+        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_" + "YrKJUKribcBjcG8HVhfZluoGH",
     ],
 )
-def test_the_scan_catches_stripe_keys_and_webhook_secrets(text: str) -> None:
+def test_the_scan_catches_stripe_keys_webhook_and_client_secrets(text: str) -> None:
     found = find_secrets(text)
     assert len(found) == 1
     assert found[0].endswith("…")
@@ -105,7 +107,7 @@ def test_the_scan_catches_stripe_keys_and_webhook_secrets(text: str) -> None:
     [
         "sk_test_…a1b2",  # the library's redacted hint
         "pk_test_" + "4eC39HqLyjWDarjtT1zdp7dc",  # publishable keys are public by design
-        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH",  # a client secret, not a key
+        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_…GH",  # a client secret's redacted hint
         "https://buy.stripe.com/test_hPyBk6e5n4A0eO",
         "desk_test_results",
     ],
