@@ -13,11 +13,12 @@ cell's own thread, where the kernel routes them to the right output area.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from IPython.display import DisplayHandle, display
 
-from stripe_nb_agent.agent.events import AgentEvent
+from stripe_nb_agent.agent.events import AgentEvent, RoundFinished
 from stripe_nb_agent.ui.render import (
     STYLE_HTML,
     arguments_text,
@@ -29,7 +30,7 @@ from stripe_nb_agent.ui.render import (
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
 
-__all__ = ["LiveCell", "held_bundle", "live_bundle"]
+__all__ = ["LiveCell", "held_bundle", "live_bundle", "progress_bundle"]
 
 _EMPTY: dict[str, Any] = {"text/html": "", "text/plain": ""}
 
@@ -43,11 +44,16 @@ class LiveCell:
         *,
         show_reasoning: bool = False,
         enabled: bool = True,
+        brief: bool = False,
         interval: float = DEFAULT_INTERVAL,
     ) -> None:
         self.state = state
         self.show_reasoning = show_reasoning
         self.enabled = enabled
+        # --quiet: one progress line instead of the reply, so a long turn is never silent.
+        self.brief = brief
+        self.rounds = 0
+        self._started = time.monotonic()
         self._handle: DisplayHandle | None = None
         self._throttle = Throttle(self._draw, interval=interval, trailing=False)
         self.updates = 0
@@ -58,6 +64,8 @@ class LiveCell:
 
     def apply(self, event: AgentEvent) -> None:
         change = self.state.apply(event)
+        if isinstance(event, RoundFinished):
+            self.rounds += 1
         if not self.enabled:
             return
         if change in ("text", "reasoning"):
@@ -76,7 +84,10 @@ class LiveCell:
         if self._handle is None:
             return
         self.updates += 1
-        bundle = live_bundle(self.state, show_reasoning=self.show_reasoning)
+        if self.brief:
+            bundle = progress_bundle(self.state, time.monotonic() - self._started, self.rounds)
+        else:
+            bundle = live_bundle(self.state, show_reasoning=self.show_reasoning)
         self._handle.update(bundle, raw=True)  # type: ignore[no-untyped-call]
 
 
@@ -123,6 +134,13 @@ def live_bundle(state: ReplyState, *, show_reasoning: bool = False) -> dict[str,
     elif not calls:
         html.append('<div class="snba"><em>… thinking</em></div>')
     return {"text/plain": "\n".join(plain_parts), "text/html": "".join(html)}
+
+
+def progress_bundle(state: ReplyState, elapsed_s: float, rounds: int) -> dict[str, Any]:
+    """``… working 12 s · round 3 · 4 tool calls``: what ``--quiet`` shows while a turn runs."""
+    calls = len(state.calls)
+    line = f"… working {elapsed_s:.0f} s · round {rounds + 1} · {calls} tool call{'s' if calls != 1 else ''}"
+    return {"text/plain": line, "text/html": f'<div class="snba snba-tool">{escape(line)}</div>'}
 
 
 def held_bundle(state: ReplyState) -> dict[str, Any]:

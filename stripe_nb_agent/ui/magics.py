@@ -127,7 +127,7 @@ class StripeAgentMagics(Magics):
     def _follow(self, held: _Held) -> Any:
         """Render the turn until it ends (return the result) or waits for approval (show the table)."""
         options = held.options
-        live = LiveCell(held.state, show_reasoning=options.show_reasoning, enabled=not options.quiet)
+        live = LiveCell(held.state, show_reasoning=options.show_reasoning, brief=options.quiet)
         live.open()
         outcome = "finished"
         try:

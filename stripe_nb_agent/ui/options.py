@@ -46,7 +46,8 @@ HELP = """\
   --out VAR                    also store the result (a TurnOutput) in VAR
   --format markdown|text|json  how the result is shown
   --show-reasoning             show the model's reasoning
-  --quiet                      no live progress and no output (combine with --out VAR)
+  --quiet                      one progress line while it runs (time, round, tool calls),
+                               then no output (combine with --out VAR)
   --no-interpolate             send {braces} exactly as written
 
 %stripe_agent SUBCOMMAND

@@ -51,6 +51,7 @@ __all__ = [
     "markdown_text",
     "metrics_html",
     "metrics_text",
+    "plain_text",
     "progress_text",
     "render_markdown",
     "tool_call_html",
@@ -132,6 +133,43 @@ _MARKDOWN_INERT = {"<": "&lt;", "![": "!\\[", "](": "]\\(", "]:": "]\\:"}
 _BACKTICKS = re.compile(r"`+")
 
 
+_TABLE_RULE: Final = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_EMPHASIS: Final = re.compile(r"(\*\*|__)(.+?)\1")
+_LINK: Final = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)\)")
+_HEADING: Final = re.compile(r"^#{1,6}\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as readable plain text: pipe tables become aligned columns, no ``**``, ``#`` or
+    link syntax (a link keeps its address in brackets). For ``--format text`` and ``text/plain``."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            widths = [max(len(row[i]) if i < len(row) else 0 for row in table) for i in range(len(table[0]))]
+            for row in table:
+                out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+            table.clear()
+
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+            if not _TABLE_RULE.match(stripped):
+                table.append([_inline_plain(c.strip()) for c in stripped[1:-1].split("|")])
+            continue
+        flush()
+        out.append(_inline_plain(_HEADING.sub("", line)))
+    flush()
+    return "\n".join(out)
+
+
+def _inline_plain(text: str) -> str:
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} <{m.group(2)}>",
+                     text)  # fmt: skip
+    return _EMPHASIS.sub(r"\2", text).replace("`", "")
+
+
 def markdown_text(text: object) -> str:
     """Model or user text as Markdown that keeps its formatting but holds no tag, link or image.
 
@@ -176,12 +214,29 @@ def _amount_text(value: Any, currency: Any) -> str:
     return f"{float(value):,.{places}f}"
 
 
+def _display_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Without the ``*_minor`` twins of amounts the table already shows (the DataFrame keeps them)."""
+    if list(frame.columns) == ["field", "value"]:
+        fields = set(map(str, frame["field"]))
+        return frame[[not _is_twin(field, fields) for field in frame["field"]]]
+    columns = set(map(str, frame.columns))
+    twins = [column for column in frame.columns if _is_twin(column, columns)]
+    return frame.drop(columns=twins) if twins else frame
+
+
+def _is_twin(name: Any, names: set[str]) -> bool:
+    text = str(name)
+    return text.endswith("_minor") and text.removesuffix("_minor") in names
+
+
 def frame_html(frame: pd.DataFrame, *, max_rows: int = 50) -> str:
     """A DataFrame as an escaped HTML table, amounts at their currency's precision.
 
-    Shows at most ``max_rows`` rows with a note saying how many were left out.
+    Shows at most ``max_rows`` rows with a note saying how many were left out. Amounts' ``*_minor``
+    twins are left out of the display, and a list of objects (an invoice's ``lines``) is summarised
+    as a count ("3 lines"): the DataFrame itself keeps both.
     """
-    shown = frame.head(max_rows).copy()
+    shown = _display_columns(frame).head(max_rows).copy()
     amount_columns: dict[str, str] = frame.attrs.get("amount_columns", {})
     for column, currency_column in amount_columns.items():
         if column in shown.columns and currency_column in shown.columns:
@@ -197,11 +252,12 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = 50) -> str:
         ]
     # Labels are escaped by pandas too, but only through to_html's escape flag: build the
     # escaped labels ourselves so a hostile metadata key can never depend on that default.
-    shown.columns = pd.Index([escape(column) for column in shown.columns])
     shown.index = pd.Index([escape(label) for label in shown.index])
+    nouns = [str(column).rpartition(".")[2] for column in shown.columns]
+    shown.columns = pd.Index([escape(column) for column in shown.columns])
     table = shown.to_html(
         escape=False,
-        formatters=dict.fromkeys(shown.columns, _cell),
+        formatters={column: _cell_formatter(noun) for column, noun in zip(shown.columns, nouns, strict=True)},
         border=0,
         classes="snba-table",
         na_rep=MISSING,
@@ -213,9 +269,17 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = 50) -> str:
     return f'<div class="snba">{table}{note}</div>'
 
 
-def _cell(value: Any) -> str:
+def _cell_formatter(noun: str) -> Any:
+    return lambda value: _cell(value, noun)
+
+
+def _cell(value: Any, noun: str = "items") -> str:
     if value is None or (not isinstance(value, (list, dict, tuple)) and pd.isna(value)):
         return MISSING
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        # Nested rows (invoice lines, subscription items) would make each row a page tall.
+        noun = noun if noun not in ("value", "data") else "items"
+        return escape(f"{len(value)} {noun.rstrip('s') if len(value) == 1 else noun}")
     if isinstance(value, (list, dict)):
         return escape(json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": ")))
     return escape(value)
