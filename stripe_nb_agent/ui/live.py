@@ -20,6 +20,7 @@ from IPython.display import DisplayHandle, display
 
 from stripe_nb_agent.agent.events import AgentEvent, RoundFinished
 from stripe_nb_agent.ui.render import (
+    PAUSE_ICON_HTML,
     STYLE_HTML,
     arguments_text,
     escape,
@@ -162,7 +163,8 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
             f"<td><code>%stripe_agent approve {number}</code></td>"
             f"<td><code>%stripe_agent decline {number}</code></td></tr>"
         )
-    head = f"⏸ {len(held)} write call{'s' if len(held) != 1 else ''} waiting for your approval:"
+    words = f"{len(held)} write call{'s' if len(held) != 1 else ''} waiting for your approval:"
+    head = f"⏸ {words}"
     every = "%stripe_agent approve all    or    %stripe_agent decline all"
     done_lines = [
         tool_call_line_text(c.name, c.status, None, c.result.error if c.result and not c.result.ok else None)
@@ -181,7 +183,7 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
         if c.status != "awaiting_approval"
     ]
     html.append(
-        f'<div class="snba snba-warning">{escape(head)}</div>'
+        f'<div class="snba snba-warning">{PAUSE_ICON_HTML} {escape(words)}</div>'
         '<div class="snba"><table class="snba-table"><thead><tr><th>#</th><th>what will happen</th>'
         "<th>approve</th><th>decline</th></tr></thead>"
         f"<tbody>{''.join(rows_html)}</tbody></table>"

@@ -36,6 +36,7 @@ from stripe_nb_agent.ui._style import STYLE, STYLE_HTML
 
 __all__ = [
     "ALLOWED_SCHEMES",
+    "PAUSE_ICON_HTML",
     "STYLE",
     "STYLE_HTML",
     "ToolCallStatus",
@@ -74,6 +75,13 @@ _ICONS: Final[dict[str, str]] = {
     "unknown": "⚠",
 }
 _ERROR_CHARS: Final = 200
+# The pause glyph (U+23F8) is missing from the fonts of Debian's Chromium (an empty box there):
+# HTML draws the awaiting-approval marker as an inline SVG that needs no font.
+PAUSE_ICON_HTML: Final = (
+    '<svg class="snba-pause" role="img" aria-label="waiting" width="0.9em" height="0.9em" '
+    'viewBox="0 0 10 10" style="vertical-align:-0.1em"><rect x="1.5" y="1" width="2.5" height="8" '
+    'fill="currentColor"/><rect x="6" y="1" width="2.5" height="8" fill="currentColor"/></svg>'
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,7 +380,8 @@ def tool_call_html(
     progress: str = "",
 ) -> str:
     """The same line as escaped HTML, with the (truncated) arguments when given."""
-    parts = [f'<span class="snba-tool-icon">{_ICONS[status]}</span>']
+    icon = PAUSE_ICON_HTML if status == "awaiting_approval" else _ICONS[status]
+    parts = [f'<span class="snba-tool-icon">{icon}</span>']
     if status == "running":
         parts.append("calling")
     parts.append(f'<span class="snba-tool-name">{escape(_one_line(name, 80))}</span>')

@@ -417,3 +417,10 @@ def test_plain_text_turns_markdown_tables_and_emphasis_into_readable_text() -> N
     assert "name          email" in text
     assert "Grace Hopper  grace@example.com" in text
     assert "docs <https://x.test>" in text
+
+
+def test_the_awaiting_approval_marker_is_an_inline_svg_not_a_font_glyph() -> None:
+    html = tool_call_html("create_refund", "awaiting_approval")
+    assert "⏸" not in html
+    assert "<svg" in html
+    assert "waiting for approval" in html
