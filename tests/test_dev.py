@@ -95,3 +95,8 @@ def test_without_live_status_says_the_mode_is_forced_and_how_to_go_live(tmp_path
     assert [s.mode for s in status.services] == ["sandbox", "sandbox"]
     assert "forced to sandbox by STRIPE_NB_AGENT_MODE=sandbox in the environment" in str(status)
     assert "dev.py lab --live" in status._repr_html_()
+
+
+def test_sandbox_status_shows_the_sandbox_clock() -> None:
+    status = Agent(resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})).status()
+    assert "sandbox clock 2026-06-30 12:00 UTC" in str(status)

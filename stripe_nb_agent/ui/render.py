@@ -101,8 +101,18 @@ class _SafeMarkdown(MarkdownIt):
         return url.strip().lower().startswith(ALLOWED_SCHEMES)
 
 
+# The offline sandbox makes Stripe-hosted-page URLs (payment links, invoices, receipts) whose
+# token starts "test_sandbox_": no such page exists, so they are shown as marked text, not links.
+SANDBOX_LINK: Final = re.compile(r"^https://(?:buy|invoice|pay)\.stripe\.com/\S*\btest_sandbox_")
+SANDBOX_LINK_NOTE: Final = "sandbox link: no real Stripe page"
+
+
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    if SANDBOX_LINK.match(href):
+        env.setdefault("sandbox_links", []).append(idx)
+        return f'<span class="snba-sandbox-link" title="{html.escape(href, quote=True)}">'
     token.attrSet("rel", "noopener noreferrer")
     token.attrSet("target", "_blank")
     return str(self.renderToken(tokens, idx, options, env))
@@ -118,11 +128,21 @@ def _image_as_link(self: Any, tokens: Sequence[Token], idx: int, options: Any, e
     )
 
 
+def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    opened = env.get("sandbox_links", [])
+    # Links do not nest, so this closes the nearest link opened before it.
+    start = max((i for i in range(idx) if tokens[i].type == "link_open"), default=-1)
+    if start in opened:
+        return f' <em class="snba-sandbox-note">({SANDBOX_LINK_NOTE})</em></span>'
+    return str(self.renderToken(tokens, idx, options, env))
+
+
 @cache
 def _markdown() -> MarkdownIt:
     md = _SafeMarkdown("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("link_close", _link_close)
     md.add_render_rule("image", _image_as_link)
     return md
 
@@ -463,7 +483,7 @@ def _metric_pairs(metrics: TurnMetrics) -> list[tuple[str, str]]:
         tool_time += f" ({calls} call{'s' if calls != 1 else ''})"
     pairs = [
         ("TTFT", format_duration(metrics.time_to_first_token)),
-        ("tok/s", f"{rate:.1f}" if rate is not None and rate == rate else MISSING),
+        ("tok/s", _rate_text(rate, metrics.model)),
         ("tools", tool_time),
         ("rounds", str(metrics.rounds) if metrics.rounds > 0 else MISSING),
         ("total", format_duration(metrics.total_s) if metrics.total_s > 0 else MISSING),
@@ -471,6 +491,13 @@ def _metric_pairs(metrics: TurnMetrics) -> list[tuple[str, str]]:
     if metrics.model:
         pairs.append(("model", metrics.model))
     return pairs
+
+
+def _rate_text(rate: float | None, model: str) -> str:
+    if rate is None or rate != rate:
+        return MISSING
+    # The sandbox paces its stream to look like a network model: its rate measures nothing.
+    return f"{rate:.1f} (simulated)" if model.startswith("sandbox") else f"{rate:.1f}"
 
 
 def metrics_text(metrics: TurnMetrics) -> str:

@@ -424,3 +424,19 @@ def test_the_awaiting_approval_marker_is_an_inline_svg_not_a_font_glyph() -> Non
     assert "⏸" not in html
     assert "<svg" in html
     assert "waiting for approval" in html
+
+
+def test_sandbox_links_are_marked_text_and_real_stripe_links_stay_links() -> None:
+    html = render_markdown(
+        "[Pay here](https://buy.stripe.com/test_sandbox_abc123) or [real](https://buy.stripe.com/test_abc123)"
+    )
+    assert '<a href="https://buy.stripe.com/test_sandbox_abc123"' not in html
+    assert "Pay here" in html
+    assert "sandbox link: no real Stripe page" in html
+    assert '<a href="https://buy.stripe.com/test_abc123"' in html
+    assert html.count("sandbox link") == 1
+
+
+def test_the_sandbox_models_rates_are_labelled_simulated() -> None:
+    assert "tok/s 60.0 (simulated)" in metrics_text(TurnMetrics(model="sandbox", tokens_per_second=60.0))
+    assert "tok/s 60.0 ·" in metrics_text(TurnMetrics(model="dat1/gpt-120-oss", tokens_per_second=60.0))
