@@ -211,8 +211,10 @@ Two numbers matter for a chat model:
 * **tokens per second**: how fast the answer streams once it has started (llama.cpp's own
   `predicted_per_second` when the server reports it, else measured by the client).
 
-`--out` keeps the result; `.turn_metrics` holds the numbers. They vary from run to run (the
-sandbox answers in microseconds with pacing off, so its rates are huge and meaningless):
+`--out` keeps the result; `.turn_metrics` holds the numbers. They vary from run to run. The
+sandbox's figures are **simulated**: it paces its stream to look like a network model (under
+`python3 dev.py lab`), or answers at once (pacing off, as when these saved outputs were made), so
+its rates measure nothing and are labelled "(simulated)":
 """,
     ),
     (
@@ -324,6 +326,14 @@ reply = terse.ask("hello", use_tools=False, temperature=0.2, max_tokens=200)
 print(terse.conversation().model_messages()[0]["content"])
 print("---")
 print(reply.text)
+""",
+    ),
+    (
+        "md",
+        """
+On the sandbox the reply above is **not** one short sentence: the stand-in ignores the system
+prompt, `temperature` and `max_tokens` (it only reads the latest request with its rules). Live,
+on DAT1, the same cell gives a one-sentence answer, and a higher temperature a more varied one.
 """,
     ),
     (
@@ -1037,7 +1047,7 @@ pd.DataFrame(rows).set_index("model")
     (
         "md",
         """
-The sandbox stand-ins answer in microseconds (their rates are not meaningful); a real model's
+The sandbox stand-ins' rates are simulated (paced, or instant with pacing off); a real model's
 TTFT includes loading and reading the prompt, and its tokens/s is what you would feel while it
 types. `local/smollm2` has no tool calling, so it answers from what it learned in training.
 """,
