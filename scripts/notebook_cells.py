@@ -331,9 +331,10 @@ print(reply.text)
     (
         "md",
         """
-On the sandbox the reply above is **not** one short sentence: the stand-in ignores the system
-prompt, `temperature` and `max_tokens` (it only reads the latest request with its rules). Live,
-on DAT1, the same cell gives a one-sentence answer, and a higher temperature a more varied one.
+On the sandbox the reply above comes from the stand-in's rules alone: it **ignores** the system
+prompt, `temperature` and `max_tokens` (they reach it on the wire, and it reads only the latest
+request). Live, on DAT1, the system prompt shapes the answer (one short sentence here) and a higher
+temperature makes it more varied.
 """,
     ),
     (
