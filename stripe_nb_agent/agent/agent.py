@@ -332,7 +332,7 @@ class Agent:
             services = tuple(s for s in services if not s.service.startswith("Stripe"))
         elif self.settings.stripe_mode == "sandbox":
             services = tuple(
-                replace(s, note=f"{s.note}; {self._sandbox_clock()}") if s.service.startswith("Stripe") else s
+                replace(s, note=f"{s.note}; {self.sandbox_clock()}") if s.service.startswith("Stripe") else s
                 for s in services
             )
         rows = tuple(
@@ -341,7 +341,7 @@ class Agent:
         )
         return Status(services, rows, mode_note=self.settings.mode_note)
 
-    def _sandbox_clock(self) -> str:
+    def sandbox_clock(self) -> str:
         """The sandbox's "now" (its data is dated around it), without starting the sandbox."""
         from datetime import UTC, datetime
 

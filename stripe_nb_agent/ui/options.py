@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "export",
     "connect",
     "disconnect",
+    "sandbox",
     "help",
 )
 
@@ -66,6 +67,8 @@ HELP = """\
                                --key-env sends $VAR as a bearer token; --trusted: its
                                annotations decide which tools are reads)
   disconnect NAME              remove a connected server (see %stripe_agent status)
+  sandbox status               the Stripe sandbox: what it holds, its clock, where its state is
+  sandbox reset                put the Stripe sandbox back to its seeded data (workshops)
   help                         this text"""
 
 

@@ -451,3 +451,24 @@ def test_the_tool_decorator_registers_on_the_kernels_shared_agent(agent: Agent) 
     assert busiest_weekday(1) == "Tuesday"  # still an ordinary function
     specs = {s.name: s for s in agent.tools()}
     assert (specs["busiest_weekday"].server, specs["busiest_weekday"].kind) == ("python", "read")
+
+
+def test_sandbox_reset_brings_back_the_seeded_data_and_status_says_what_it_holds(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    before = len(_customers(agent))
+    agent.sandbox_store.create_customer("Ada", "ada@example.com")
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox status")
+    assert "customers" in cap.stdout
+    assert "sandbox clock 2026-06-30" in cap.stdout
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox reset")
+    assert "back to its seeded data" in cap.stdout
+    assert len(_customers(agent)) == before
+
+
+def test_sandbox_subcommand_without_a_known_action_prints_the_usage(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox wipe")
+    assert "Usage: %stripe_agent sandbox reset|status." in cap.stderr
