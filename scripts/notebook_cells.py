@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+from workshop_cells import EXERCISE_NOTEBOOKS, WORKSHOP
+
+__all__ = ["EXERCISE_NOTEBOOKS", "NOTEBOOKS"]
+
 Cells = list[tuple[str, str]]
 
 # --- shared cells ---------------------------------------------------------------------------------
@@ -82,6 +86,36 @@ the tools run on Stripe's MCP server; the answer and the data come back as text 
 Everything below runs **offline with no keys**: see the status table.
 """,
     ),
+    (
+        "md",
+        """
+## How it fits together
+
+```mermaid
+flowchart LR
+    N["your notebook<br/>%%stripe_agent, chat()"] --> A["the agent<br/>(in the kernel)"]
+    A -- "chat: what to do next" --> M{"model"}
+    A -- "tools: MCP" --> T{"Stripe tools"}
+    M --> D["DAT1<br/>(live, DAT1_API_KEY)"]
+    M --> SM["sandbox stand-in<br/>(offline, rules)"]
+    T --> S["Stripe's MCP server<br/>(live, STRIPE_SECRET_KEY)"]
+    T --> SS["Stripe sandbox<br/>(offline, fake data)"]
+```
+
+(In words: notebook → agent → the model on DAT1 *or* the sandbox stand-in, and the Stripe tools
+over MCP on Stripe *or* the sandbox.)
+
+* **The agent** sends your request to a model, runs the Stripe tools the model asks for, sends
+  their results back, and repeats until the model answers. You see every tool call.
+* **DAT1** hosts the language model (GPT-OSS-120B) live. Offline, a local server speaks DAT1's
+  protocol with a rule-based stand-in behind it: **not a language model**, but it plans real
+  tool calls for common requests.
+* **MCP** (Model Context Protocol) is the standard way a program offers tools to a model: Stripe
+  runs an MCP server with tools such as `list_customers` and `create_refund`. Offline, a real MCP
+  server in the kernel answers from a fake, seeded Stripe account.
+* **Writes** (creating, refunding, ...) can wait for your approval (`--policy confirm`).
+""",
+    ),
     ("code", "%load_ext stripe_nb_agent"),
     ("md", STATUS_MD),
     ("code", "%stripe_agent status"),
@@ -131,6 +165,12 @@ list my last 5 payments
   payment links, subscriptions, invoices; approving and declining write calls; a revenue chart.
 * [ex3_embeddings_models.ipynb](ex3_embeddings_models.ipynb): embeddings of the product catalogue,
   semantic search and recommendations, a 2-D map, reranking, and several models side by side.
+
+**Workshop exercises** (each with a checkpoint that checks your result against the sandbox, and
+a solution): [1. first requests](workshop_1.ipynb), [2. results as data](workshop_2.ipynb),
+[3. writes and policies](workshop_3.ipynb), [4. a chart](workshop_4.ipynb),
+[5. embeddings and search](workshop_5.ipynb). `%stripe_agent sandbox reset` puts the sandbox
+back to its seeded data at any time.
 
 `%stripe_agent help` lists every option.
 """,
@@ -1061,4 +1101,5 @@ NOTEBOOKS: dict[str, Cells] = {
     "ex1_chat": EX1,
     "ex2_mcp": EX2,
     "ex3_embeddings_models": EX3,
+    **WORKSHOP,
 }
