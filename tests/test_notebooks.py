@@ -222,7 +222,54 @@ def test_the_guide_requests_of_the_mcp_notebook_are_all_there() -> None:
     assert "refresh=True" in sources
 
 
-@pytest.mark.parametrize("name", WALKTHROUGH)
+# --- the workshop ---------------------------------------------------------------------------
+
+EXERCISES = sorted(path.stem for path in NOTEBOOKS.glob("workshop_*.ipynb"))
+
+
+def test_the_workshop_has_five_exercises_each_with_its_solution() -> None:
+    assert EXERCISES == [f"workshop_{n}" for n in range(1, 6)]
+    for name in EXERCISES:
+        assert (NOTEBOOKS / f"{name.replace('workshop', 'solution')}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_exercises_are_saved_clean_and_end_with_a_checkpoint(name: str) -> None:
+    nb = load(name)
+    assert all(not cell.outputs for cell in code_cells(nb)), f"{name}: attendees start from a clean notebook"
+    assert "What you'll learn" in nb.cells[0].source
+    assert "not a language model" in nb.cells[0].source
+    assert list(code_cells(nb))[-1].source.startswith("check.")
+    assert any("..." in cell.source for cell in code_cells(nb)), f"{name}: nothing left for the attendee to do"
+
+
+@pytest.mark.parametrize("name", [e.replace("workshop", "solution") for e in EXERCISES])
+def test_solutions_are_saved_with_a_passing_checkpoint(name: str) -> None:
+    checkpoint = list(code_cells(load(name)))[-1]
+    assert checkpoint.source.startswith("check.")
+    text = output_text(checkpoint)
+    assert "Checkpoint passed." in text
+    assert "✗" not in text
+
+
+def test_exercises_are_left_out_of_nbval_with_the_reason_and_solutions_are_not() -> None:
+    dev = (ROOT / "dev.py").read_text()
+    assert "--ignore-glob=notebooks/workshop_*.ipynb" in dev
+    assert "saved without outputs" in dev
+
+
+def test_the_index_opens_with_the_flow_diagram_and_links_every_exercise() -> None:
+    nb = load("index")
+    overview = nb.cells[1].source
+    assert "```mermaid" in overview
+    for word in ("DAT1", "MCP", "sandbox", "Stripe"):
+        assert word in overview
+    prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    for name in EXERCISES:
+        assert f"]({name}.ipynb)" in prose
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")))
 def test_saved_notebooks_match_their_generator(name: str) -> None:
     build = _generator()
     expected = build.build(name, build.NOTEBOOKS[name])
