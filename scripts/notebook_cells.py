@@ -707,7 +707,8 @@ create a customer named Alan Turing with email alan@example.com
 
 The tables are ordinary pandas DataFrames. Here: the last 100 payment intents, the succeeded ones
 in US dollars (amounts in different currencies cannot be added), summed per day. `created` is
-already a UTC timestamp.
+already a UTC timestamp. The last 100 payments reach back only a couple of weeks of the sandbox's
+90 days of data, so the chart's title says which days it covers.
 """,
     ),
     (
@@ -733,7 +734,8 @@ import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.bar([d.strftime("%b %d") for d in per_day.index], per_day.values, color="#635bff")
-ax.set_title("Revenue per day (succeeded USD payment intents)")
+first, last = per_day.index.min(), per_day.index.max()
+ax.set_title(f"Revenue per day, {first:%b %d} to {last:%b %d} (succeeded USD, last 100 payments)")
 ax.set_xlabel("day (UTC)")
 ax.set_ylabel("revenue (USD)")
 ax.tick_params(axis="x", rotation=45)

@@ -60,13 +60,16 @@ EXERCISES: list[tuple[str, str, list[Step]]] = [
         "first requests",
         "writing a request in a `%%stripe_agent` cell and keeping its result with `--out`.",
         [
-            ("md", """
+            (
+                "md",
+                """
 ## Your task
 
 Ask the agent for your **three newest customers**, keeping the result as `newest`. Put your
 request in `request` (the cell below it sends `{request}`: a `{name}` in a cell is replaced by
 that variable's value).
-"""),
+""",
+            ),
             ("task", f"request = {PLACEHOLDER}", 'request = "list my last 3 customers"'),
             ("code", "%%stripe_agent --out newest\n{request}"),
             ("md", "## Checkpoint"),
@@ -77,21 +80,28 @@ that variable's value).
         "results as data",
         "reading a result as a pandas DataFrame, with amounts in dollars and the cents kept.",
         [
-            ("md", """
+            (
+                "md",
+                """
 ## Your task
 
 1. Get your **last 20 payments** as `payments` (`--out payments --quiet`).
 2. From `payments.tables[0]`, compute `succeeded_usd`: the total, in dollars, of those whose
    `status` is `succeeded` and `currency` is `usd`. (`amount` is already in dollars; Stripe's
    cents are in `amount_minor`.)
-"""),
+""",
+            ),
             ("task", f"request = {PLACEHOLDER}", 'request = "list my last 20 payments"'),
             ("code", "%%stripe_agent --out payments --quiet\n{request}"),
-            ("task", "succeeded_usd = ...  # from payments.tables[0]", """
+            (
+                "task",
+                "succeeded_usd = ...  # from payments.tables[0]",
+                """
 frame = payments.tables[0]
 succeeded_usd = frame.loc[(frame.status == "succeeded") & (frame.currency == "usd"), "amount"].sum()
 round(succeeded_usd, 2)
-"""),
+""",
+            ),
             ("md", "## Checkpoint"),
             ("code", "check.succeeded_total(payments, succeeded_usd, agent)"),
         ],
@@ -100,15 +110,21 @@ round(succeeded_usd, 2)
         "writes and policies",
         "how a write waits for your approval under `--policy confirm`, and how to approve it.",
         [
-            ("md", """
+            (
+                "md",
+                """
 ## Your task
 
 Create a customer named **Ada Lovelace** with the email **ada@example.com**, under
 `--policy confirm`: the agent stops before the write and shows what it will do. Read it, then
 approve it with the next cell (`%stripe_agent decline all` would refuse it instead).
-"""),
-            ("task", f"request = {PLACEHOLDER}",
-             'request = "create a customer named Ada Lovelace with email ada@example.com"'),
+""",
+            ),
+            (
+                "task",
+                f"request = {PLACEHOLDER}",
+                'request = "create a customer named Ada Lovelace with email ada@example.com"',
+            ),
             ("code", "%%stripe_agent --policy confirm\n{request}"),
             ("code", "%stripe_agent approve all"),
             ("md", "## Checkpoint"),
@@ -119,21 +135,27 @@ approve it with the next cell (`%stripe_agent decline all` would refuse it inste
         "a chart",
         "turning a result into a chart with pandas and matplotlib.",
         [
-            ("md", """
+            (
+                "md",
+                """
 ## Your task
 
 Get your **last 50 payments** (`--out recent --quiet`), then draw their total amount **per day**
 as a bar chart on `ax`, with a title and both axis labels. Hint: `frame.created.dt.date` is the
 day of each payment; `groupby(...)["amount"].sum()` totals them; `.plot.bar(ax=ax)` draws.
-"""),
+""",
+            ),
             ("task", f"request = {PLACEHOLDER}", 'request = "list my last 50 payments"'),
             ("code", "%%stripe_agent --out recent --quiet\n{request}"),
-            ("task", """
+            (
+                "task",
+                """
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(8, 3))
 # ... draw the bars on ax, then set a title and the axis labels
-""", """
+""",
+                """
 import matplotlib.pyplot as plt
 
 frame = recent.tables[0]
@@ -144,7 +166,8 @@ ax.set_title("Payments per day (last 50 payments)")
 ax.set_xlabel("day (UTC)")
 ax.set_ylabel("amount (USD)")
 plt.show()
-"""),
+""",
+            ),
             ("md", "## Checkpoint"),
             ("code", "check.payments_chart(ax, agent)"),
         ],
@@ -153,21 +176,27 @@ plt.show()
         "embeddings and search",
         "embedding a product catalogue and searching it by meaning, not by keyword.",
         [
-            ("md", f"""
+            (
+                "md",
+                """
 ## Your task
 
 Find the **3 products** whose "name: description" is closest in meaning to
-*"{'something to brew coffee at home'}"*, and put their ids in `found_ids`. Get the whole catalogue
-first (`list my last 100 products`, `--out catalogue --quiet`), then use
+*"something to brew coffee at home"* (`check.QUERY`), and put their ids in `found_ids`. Get the
+whole catalogue first (`list my last 100 products`, `--out catalogue --quiet`), then use
 `stripe_nb_agent.search.semantic_search(query, texts, k=3)`: each hit has the `.index` of its text.
-"""),
+""",
+            ),
             ("task", f"request = {PLACEHOLDER}", 'request = "list my last 100 products"'),
             ("code", "%%stripe_agent --out catalogue --quiet\n{request}"),
-            ("task", """
+            (
+                "task",
+                """
 from stripe_nb_agent.search import semantic_search
 
 found_ids = ...  # the ids of the 3 closest products
-""", """
+""",
+                """
 from stripe_nb_agent.search import semantic_search
 
 products = catalogue.tables[0].reset_index(drop=True)
@@ -175,7 +204,8 @@ texts = [f"{row.name}: {row.description or ''}" for row in products.itertuples()
 hits = semantic_search(check.QUERY, texts, k=3)
 found_ids = [products.id[hit.index] for hit in hits]
 found_ids
-"""),
+""",
+            ),
             ("md", "## Checkpoint"),
             ("code", "check.closest_products(found_ids, agent)"),
         ],
