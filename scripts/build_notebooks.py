@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 NOTEBOOK_DIR = HERE.parent / "notebooks"
 sys.path.insert(0, str(HERE))
 
-from notebook_cells import NOTEBOOKS  # noqa: E402  (the cell lists live next to this script)
+from notebook_cells import EXERCISE_NOTEBOOKS, NOTEBOOKS  # noqa: E402  (the cell lists live next to this script)
 
 #: Cell metadata that keeps a saved notebook quiet in JupyterLab and on GitHub.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -79,6 +79,9 @@ def main(argv: list[str]) -> int:
         for cell in nb.cells:
             # Execution counts and timing metadata change on every run; the outputs are what matter.
             cell.get("metadata", {}).pop("execution", None)
+            if name in EXERCISE_NOTEBOOKS and cell.cell_type == "code":
+                # Run to prove the unsolved exercise runs; saved clean, for attendees to fill in.
+                cell.outputs, cell.execution_count = [], None
         nbformat.validate(nb)
         target = NOTEBOOK_DIR / f"{name}.ipynb"
         nbformat.write(nb, target)

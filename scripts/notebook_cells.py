@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+from workshop_cells import EXERCISE_NOTEBOOKS, WORKSHOP
+
+__all__ = ["EXERCISE_NOTEBOOKS", "NOTEBOOKS"]
+
 Cells = list[tuple[str, str]]
 
 # --- shared cells ---------------------------------------------------------------------------------
@@ -23,7 +27,8 @@ With no keys set (Binder, CI, a fresh checkout) both services are the offline sa
   account with seeded fake data ("Northwind Coffee (sandbox)"). Nothing touches a real account.
 
 Set `DAT1_API_KEY` and `STRIPE_SECRET_KEY` (in the environment or a `.env` file next to the
-notebook) and the same cells go live; keys are only ever shown as hints like `sk_test_…a1b2`.
+notebook), start JupyterLab with `python3 dev.py lab --live`, and the same cells go live; keys are
+only ever shown as hints like `sk_test_…a1b2`. The status says so when the mode is forced.
 """
 
 SETUP_CODE = """
@@ -49,7 +54,11 @@ GO_LIVE_MD = """
    DAT1_API_KEY=...
    STRIPE_SECRET_KEY=rk_test_...
    ```
-3. Restart the kernel and run the notebook again: `%stripe_agent status` now says `LIVE`.
+3. `python3 dev.py lab` forces the sandbox (the status table says so, and that keys are
+   ignored): stop it and start `python3 dev.py lab --live` instead, which sets
+   `STRIPE_NB_AGENT_MODE=auto` (in your own JupyterLab, set that variable yourself).
+4. Restart the kernel and run the notebook again: `%stripe_agent status` now says `LIVE` for
+   each service whose key is set.
 
 A **live-mode** Stripe key (`sk_live_…`/`rk_live_…`) is refused unless you pass
 `allow_live=True` on purpose; then write calls wait for your approval. Everything the library
@@ -75,6 +84,36 @@ the tools run on Stripe's MCP server; the answer and the data come back as text 
 3. where to go next.
 
 Everything below runs **offline with no keys**: see the status table.
+""",
+    ),
+    (
+        "md",
+        """
+## How it fits together
+
+```mermaid
+flowchart LR
+    N["your notebook<br/>%%stripe_agent, chat()"] --> A["the agent<br/>(in the kernel)"]
+    A -- "chat: what to do next" --> M{"model"}
+    A -- "tools: MCP" --> T{"Stripe tools"}
+    M --> D["DAT1<br/>(live, DAT1_API_KEY)"]
+    M --> SM["sandbox stand-in<br/>(offline, rules)"]
+    T --> S["Stripe's MCP server<br/>(live, STRIPE_SECRET_KEY)"]
+    T --> SS["Stripe sandbox<br/>(offline, fake data)"]
+```
+
+(In words: notebook → agent → the model on DAT1 *or* the sandbox stand-in, and the Stripe tools
+over MCP on Stripe *or* the sandbox.)
+
+* **The agent** sends your request to a model, runs the Stripe tools the model asks for, sends
+  their results back, and repeats until the model answers. You see every tool call.
+* **DAT1** hosts the language model (GPT-OSS-120B) live. Offline, a local server speaks DAT1's
+  protocol with a rule-based stand-in behind it: **not a language model**, but it plans real
+  tool calls for common requests.
+* **MCP** (Model Context Protocol) is the standard way a program offers tools to a model: Stripe
+  runs an MCP server with tools such as `list_customers` and `create_refund`. Offline, a real MCP
+  server in the kernel answers from a fake, seeded Stripe account.
+* **Writes** (creating, refunding, ...) can wait for your approval (`--policy confirm`).
 """,
     ),
     ("code", "%load_ext stripe_nb_agent"),
@@ -126,6 +165,12 @@ list my last 5 payments
   payment links, subscriptions, invoices; approving and declining write calls; a revenue chart.
 * [ex3_embeddings_models.ipynb](ex3_embeddings_models.ipynb): embeddings of the product catalogue,
   semantic search and recommendations, a 2-D map, reranking, and several models side by side.
+
+**Workshop exercises** (each with a checkpoint that checks your result against the sandbox, and
+a solution): [1. first requests](workshop_1.ipynb), [2. results as data](workshop_2.ipynb),
+[3. writes and policies](workshop_3.ipynb), [4. a chart](workshop_4.ipynb),
+[5. embeddings and search](workshop_5.ipynb). `%stripe_agent sandbox reset` puts the sandbox
+back to its seeded data at any time.
 
 `%stripe_agent help` lists every option.
 """,
@@ -206,8 +251,10 @@ Two numbers matter for a chat model:
 * **tokens per second**: how fast the answer streams once it has started (llama.cpp's own
   `predicted_per_second` when the server reports it, else measured by the client).
 
-`--out` keeps the result; `.turn_metrics` holds the numbers. They vary from run to run (the
-sandbox answers in microseconds with pacing off, so its rates are huge and meaningless):
+`--out` keeps the result; `.turn_metrics` holds the numbers. They vary from run to run. The
+sandbox's figures are **simulated**: it paces its stream to look like a network model (under
+`python3 dev.py lab`), or answers at once (pacing off, as when these saved outputs were made), so
+its rates measure nothing and are labelled "(simulated)":
 """,
     ),
     (
@@ -319,6 +366,15 @@ reply = terse.ask("hello", use_tools=False, temperature=0.2, max_tokens=200)
 print(terse.conversation().model_messages()[0]["content"])
 print("---")
 print(reply.text)
+""",
+    ),
+    (
+        "md",
+        """
+On the sandbox the reply above comes from the stand-in's rules alone: it **ignores** the system
+prompt, `temperature` and `max_tokens` (they reach it on the wire, and it reads only the latest
+request). Live, on DAT1, the system prompt shapes the answer (one short sentence here) and a higher
+temperature makes it more varied.
 """,
     ),
     (
@@ -651,7 +707,8 @@ create a customer named Alan Turing with email alan@example.com
 
 The tables are ordinary pandas DataFrames. Here: the last 100 payment intents, the succeeded ones
 in US dollars (amounts in different currencies cannot be added), summed per day. `created` is
-already a UTC timestamp.
+already a UTC timestamp. The last 100 payments reach back only a couple of weeks of the sandbox's
+90 days of data, so the chart's title says which days it covers.
 """,
     ),
     (
@@ -677,7 +734,8 @@ import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(8, 3.5))
 ax.bar([d.strftime("%b %d") for d in per_day.index], per_day.values, color="#635bff")
-ax.set_title("Revenue per day (succeeded USD payment intents)")
+first, last = per_day.index.min(), per_day.index.max()
+ax.set_title(f"Revenue per day, {first:%b %d} to {last:%b %d} (succeeded USD, last 100 payments)")
 ax.set_xlabel("day (UTC)")
 ax.set_ylabel("revenue (USD)")
 ax.tick_params(axis="x", rotation=45)
@@ -1032,7 +1090,7 @@ pd.DataFrame(rows).set_index("model")
     (
         "md",
         """
-The sandbox stand-ins answer in microseconds (their rates are not meaningful); a real model's
+The sandbox stand-ins' rates are simulated (paced, or instant with pacing off); a real model's
 TTFT includes loading and reading the prompt, and its tokens/s is what you would feel while it
 types. `local/smollm2` has no tool calling, so it answers from what it learned in training.
 """,
@@ -1045,4 +1103,5 @@ NOTEBOOKS: dict[str, Cells] = {
     "ex1_chat": EX1,
     "ex2_mcp": EX2,
     "ex3_embeddings_models": EX3,
+    **WORKSHOP,
 }

@@ -5,11 +5,11 @@ Resolution order for every value: explicit argument, then the process environmen
 sandbox. Nothing is read at import time.
 
 Redaction is one function, :func:`redact`, applied wherever text leaves the library: display,
-logs, exception messages, transcripts. It masks anything shaped like a Stripe key or webhook
-secret, bearer tokens and API-key headers or parameters, and every secret value this process has
-resolved (DAT1 keys have no recognisable shape, so they are masked by value). For logs it runs
-through :class:`RedactingFilter`, which the package installs on its own loggers and on those of
-httpx2, httpcore2 and mcp when it is imported (:func:`install_log_redaction`).
+logs, exception messages, transcripts. It masks anything shaped like a Stripe key, webhook
+secret or client secret, bearer tokens and API-key headers or parameters, and every secret value
+this process has resolved (DAT1 keys have no recognisable shape, so they are masked by value).
+For logs it runs through :class:`RedactingFilter`, which the package installs on its own loggers
+and on those of httpx2, httpcore2 and mcp when it is imported (:func:`install_log_redaction`).
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ _MODES: tuple[Mode, ...] = ("auto", "sandbox", "live")
 # ---------------------------------------------------------------------------------------------
 
 _STRIPE_KEY = re.compile(r"\b((?:sk|rk|pk)_(?:test|live)_|whsec_)([A-Za-z0-9]{6,})")
+# A client secret (payment intent, setup intent, checkout session: ``pi_123_secret_abc``) lets a
+# browser confirm the payment: it is masked like a key, keeping its object id and a hint.
+_CLIENT_SECRET = re.compile(r"(_secret_)([A-Za-z0-9]{6,})")
 # The value after a credential-carrying header or parameter, whatever its shape.
 _CREDENTIAL_FIELD = re.compile(
     r"(?i)(\bBearer\s+|\bBasic\s+|x-api-key[\"']?\s*[:=]\s*[\"']?|"
@@ -106,6 +109,7 @@ def redact(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(lambda m: key_hint(m.group(0)), text)
     text = _STRIPE_KEY.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
+    text = _CLIENT_SECRET.sub(lambda m: f"{m.group(1)}…{m.group(2)[-4:]}", text)
     return _CREDENTIAL_FIELD.sub(_mask_field, text)
 
 
@@ -260,6 +264,8 @@ class Status:
 
     services: tuple[ServiceStatus, ...]
     tools: tuple[ToolServerStatus, ...] = ()
+    # Said above the table when the mode is not "auto": keys alone then do not decide where calls go.
+    mode_note: str = ""
 
     def _service_rows(self, *, upper: bool = False) -> list[tuple[str, ...]]:
         return [
@@ -276,6 +282,8 @@ class Status:
 
     def __str__(self) -> str:
         text = _text_table([_SERVICE_HEAD, *self._service_rows()])
+        if self.mode_note:
+            text = f"{self.mode_note}\n\n{text}"
         if self.tools:
             text += "\n\n" + _text_table([_SERVER_HEAD, *self._server_rows()])
         return text
@@ -285,6 +293,10 @@ class Status:
 
     def _repr_html_(self) -> str:
         html = _html_table(_SERVICE_HEAD, self._service_rows(upper=True))
+        if self.mode_note:
+            from html import escape
+
+            html = f"<p>{escape(self.mode_note)}</p>{html}"
         if self.tools:
             html += _html_table(_SERVER_HEAD, self._server_rows())
         return html
@@ -321,6 +333,20 @@ class Settings:
         key = self.stripe_secret_key.reveal() if self.stripe_secret_key else ""
         return key.startswith(("sk_live_", "rk_live_"))
 
+    @property
+    def mode_note(self) -> str:
+        """Says who forced the mode when it is not ``auto``, or "" (in ``auto`` the keys decide)."""
+        if self.mode == "auto":
+            return ""
+        where = {"argument": "an argument", "environment": "the environment", ".env": "a .env file"}
+        by = where.get(self.sources.get(ENV_MODE, ""), "the settings")
+        if self.mode == "sandbox":
+            return (
+                f"Mode forced to sandbox by {ENV_MODE}=sandbox in {by}: keys are ignored. To go live, "
+                f"set {ENV_MODE}=auto (python3 dev.py lab --live does) and restart the kernel."
+            )
+        return f"Mode forced to live by {ENV_MODE}=live in {by}: both keys are required."
+
     def status(self) -> Status:
         model = (
             ServiceStatus("model (DAT1)", "live", self.dat1_root, _hint(self.dat1_api_key))
@@ -349,7 +375,7 @@ class Settings:
                 "(none needed)",
                 "offline, fake data" + kept,
             )
-        return Status((model, stripe))
+        return Status((model, stripe), mode_note=self.mode_note)
 
 
 def _stand_in_note() -> str:

@@ -19,6 +19,9 @@ What :func:`to_frame` does, in order:
   ``minor / 10**exponent`` is the float nearest the exact decimal, so it prints exactly at the
   currency's precision; anyone who needs exact arithmetic has the integers in ``*_minor``. A column
   whose every row is a zero-decimal currency stays integer. A row without a currency gets NaN.
+* **Secrets** (``client_secret``, ``secret``: :data:`SECRET_FIELDS`) are masked to a hint
+  (``pi_…_secret_…a1b2``): a DataFrame gets displayed and saved with the notebook. The unmasked
+  value stays only in memory, in the tool call's raw result (``record.result.data``).
 * **Times** (``created``, ``current_period_end``, ``available_on``, ...) become timezone-aware UTC
   datetimes.
 * **Orders** columns: ``id`` first, then the object type's most useful fields (customers: name,
@@ -45,12 +48,14 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from stripe_nb_agent.config import key_hint, redact
 from stripe_nb_agent.currency import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES, currency_exponent
 from stripe_nb_agent.tools.types import ToolResult
 
 __all__ = [
     "AMOUNT_FIELDS",
     "MAX_DEPTH",
+    "SECRET_FIELDS",
     "TIME_FIELDS",
     "WIDE_THRESHOLD",
     "ZERO_DECIMAL_CURRENCIES",
@@ -101,6 +106,9 @@ AMOUNT_FIELDS: Final = frozenset(
         "unit_amount",
     }
 )
+
+SECRET_FIELDS: Final = frozenset({"client_secret", "secret", "ephemeral_key_secret"})
+"""Fields whose value is masked in every table (see the module docstring)."""
 
 TIME_FIELDS: Final = frozenset(
     {
@@ -351,6 +359,8 @@ def _flatten(rows: list[dict[str, Any]], max_depth: int) -> list[dict[str, Any]]
                     _flatten_into(flat, key, value, 1, max_depth)
                 elif value:
                     flat[key] = value
+            elif key in SECRET_FIELDS:
+                flat[key] = _masked(value)
             else:
                 flat[key] = value
         append(flat)
@@ -369,8 +379,17 @@ def _flatten_into(flat: dict[str, Any], prefix: str, obj: dict[str, Any], depth:
                 _flatten_into(flat, name, value, depth + 1, max_depth)
             elif value:
                 flat[name] = value
+        elif key in SECRET_FIELDS:
+            flat[name] = _masked(value)
         else:
             flat[name] = value
+
+
+def _masked(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    hinted = redact(value)
+    return hinted if hinted != value else key_hint(value)
 
 
 def _frame(rows: list[dict[str, Any]], *, max_depth: int, object_type: str | None = None) -> pd.DataFrame:

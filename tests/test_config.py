@@ -179,3 +179,8 @@ def test_sandbox_state_file_comes_from_the_environment_and_shows_in_status() -> 
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_SANDBOX_DB": "/tmp/workshop.sqlite3"})
     assert settings.sandbox_db == "/tmp/workshop.sqlite3"
     assert "state kept in /tmp/workshop.sqlite3" in str(settings.status())
+
+
+def test_redact_masks_client_secrets_keeping_the_object_id() -> None:
+    text = 'confirm with "pi_3Abc_secret_' + 'YrKJUKribcBjcG8H" in the browser'
+    assert redact(text) == 'confirm with "pi_3Abc_secret_…cG8H" in the browser'

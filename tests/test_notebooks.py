@@ -24,9 +24,10 @@ NOTEBOOKS = ROOT / "notebooks"
 SCANNED_DIRS = (NOTEBOOKS, ROOT / "tests" / "notebooks")
 WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models")
 
-# Stripe secret and restricted keys (test or live) and webhook signing secrets. A redacted hint
-# such as "sk_test_…a1b2" does not match: the ellipsis breaks the run of key characters.
-SECRET_SHAPE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_)[A-Za-z0-9]{8,}")
+# Stripe secret and restricted keys (test or live), webhook signing secrets and client secrets
+# (``pi_…_secret_…``: they confirm a payment from a browser). A redacted hint such as
+# "sk_test_…a1b2" does not match: the ellipsis breaks the run of key characters.
+SECRET_SHAPE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_|_secret_)[A-Za-z0-9]{8,}")
 IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
 
 
@@ -91,9 +92,10 @@ def test_no_saved_notebook_contains_a_secret_shaped_string(path: Path) -> None:
         "STRIPE_SECRET_KEY=rk_live_" + "51HxYzAbCdEfGh",
         '{"secret": "whsec_' + 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSz"}',
         "Bearer sk_live_" + "abcdefgh12345678",
+        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_" + "YrKJUKribcBjcG8HVhfZluoGH",
     ],
 )
-def test_the_scan_catches_stripe_keys_and_webhook_secrets(text: str) -> None:
+def test_the_scan_catches_stripe_keys_webhook_and_client_secrets(text: str) -> None:
     found = find_secrets(text)
     assert len(found) == 1
     assert found[0].endswith("…")
@@ -105,7 +107,7 @@ def test_the_scan_catches_stripe_keys_and_webhook_secrets(text: str) -> None:
     [
         "sk_test_…a1b2",  # the library's redacted hint
         "pk_test_" + "4eC39HqLyjWDarjtT1zdp7dc",  # publishable keys are public by design
-        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH",  # a client secret, not a key
+        "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_…GH",  # a client secret's redacted hint
         "https://buy.stripe.com/test_hPyBk6e5n4A0eO",
         "desk_test_results",
     ],
@@ -155,8 +157,11 @@ def test_each_notebook_is_saved_with_the_outputs_of_a_clean_sandbox_run(name: st
     status = next(cell for cell in cells if cell.source.strip() == "%stripe_agent status")
     text = output_text(status)
     assert "sandbox" in text
-    assert "LIVE" not in text
-    assert "live" not in text.replace("(none needed)", "")
+    assert "Mode forced to sandbox" in text  # the notebooks are built with the mode forced
+    # The forced-mode note says how to go live; no service row may say live.
+    rows = re.sub(r"Mode forced to sandbox[^<\n]*", "", text)
+    assert "LIVE" not in rows
+    assert "live" not in rows.replace("(none needed)", "")
 
 
 @pytest.mark.parametrize("name", WALKTHROUGH)
@@ -220,7 +225,54 @@ def test_the_guide_requests_of_the_mcp_notebook_are_all_there() -> None:
     assert "refresh=True" in sources
 
 
-@pytest.mark.parametrize("name", WALKTHROUGH)
+# --- the workshop ---------------------------------------------------------------------------
+
+EXERCISES = sorted(path.stem for path in NOTEBOOKS.glob("workshop_*.ipynb"))
+
+
+def test_the_workshop_has_five_exercises_each_with_its_solution() -> None:
+    assert [f"workshop_{n}" for n in range(1, 6)] == EXERCISES
+    for name in EXERCISES:
+        assert (NOTEBOOKS / f"{name.replace('workshop', 'solution')}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_exercises_are_saved_clean_and_end_with_a_checkpoint(name: str) -> None:
+    nb = load(name)
+    assert all(not cell.outputs for cell in code_cells(nb)), f"{name}: attendees start from a clean notebook"
+    assert "What you'll learn" in nb.cells[0].source
+    assert "not a language model" in nb.cells[0].source
+    assert list(code_cells(nb))[-1].source.startswith("check.")
+    assert any("..." in cell.source for cell in code_cells(nb)), f"{name}: nothing left to do"
+
+
+@pytest.mark.parametrize("name", [e.replace("workshop", "solution") for e in EXERCISES])
+def test_solutions_are_saved_with_a_passing_checkpoint(name: str) -> None:
+    checkpoint = list(code_cells(load(name)))[-1]
+    assert checkpoint.source.startswith("check.")
+    text = output_text(checkpoint)
+    assert "Checkpoint passed." in text
+    assert "✗" not in text
+
+
+def test_exercises_are_left_out_of_nbval_with_the_reason_and_solutions_are_not() -> None:
+    dev = (ROOT / "dev.py").read_text()
+    assert "--ignore-glob=notebooks/workshop_*.ipynb" in dev
+    assert "saved without outputs" in dev
+
+
+def test_the_index_opens_with_the_flow_diagram_and_links_every_exercise() -> None:
+    nb = load("index")
+    overview = nb.cells[1].source
+    assert "```mermaid" in overview
+    for word in ("DAT1", "MCP", "sandbox", "Stripe"):
+        assert word in overview
+    prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    for name in EXERCISES:
+        assert f"]({name}.ipynb)" in prose
+
+
+@pytest.mark.parametrize("name", sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")))
 def test_saved_notebooks_match_their_generator(name: str) -> None:
     build = _generator()
     expected = build.build(name, build.NOTEBOOKS[name])

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from stripe_nb_agent.tables import (
+    SECRET_FIELDS,
     WIDE_THRESHOLD,
     currency_exponent,
     format_json,
@@ -516,3 +517,19 @@ def test_flattening_agrees_with_json_normalize_where_no_stripe_rule_applies() ->
     theirs = pd.json_normalize(rows)
     assert set(ours.columns) == set(theirs.columns)
     pd.testing.assert_frame_equal(ours[theirs.columns], theirs)
+
+
+CLIENT_SECRET = "pi_3Secret_secret_" + "YrKJUKribcBjcG8HVhfZ"
+
+
+def test_client_secrets_are_masked_in_every_table_and_kept_in_the_raw_result() -> None:
+    intent = {"id": "pi_3Secret", "object": "payment_intent", "amount": 500, "currency": "usd",
+              "client_secret": CLIENT_SECRET, "next_action": {"secret": "opaque-secret-77aa"}}  # fmt: skip
+    result = ToolResult(tool="list_payment_intents", ok=True, data=envelope(intent))
+    frame = result_table(result)
+    assert frame is not None
+    assert frame.loc[0, "client_secret"] == "pi_3Secret_secret_…VhfZ"
+    assert frame.loc[0, "next_action.secret"] == "…77aa"
+    assert "YrKJUKribc" not in frame.to_string() + frame.to_html()
+    assert result.data["data"][0]["client_secret"] == CLIENT_SECRET
+    assert {"client_secret", "secret"} <= SECRET_FIELDS

@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent._loop import BackgroundLoop, get_loop
@@ -336,7 +337,22 @@ class Agent:
         if not self._stripe_from_settings and "stripe" not in self._hub.members:
             # tools= replaced the settings' Stripe client: the server rows say what is connected.
             services = tuple(s for s in services if not s.service.startswith("Stripe"))
-        return Status(services, tuple(self._hub.rows()))
+        elif self.settings.stripe_mode == "sandbox":
+            services = tuple(
+                replace(s, note=f"{s.note}; {self.sandbox_clock()}") if s.service.startswith("Stripe") else s
+                for s in services
+            )
+        return Status(services, tuple(self._hub.rows()), mode_note=self.settings.mode_note)
+
+    def sandbox_clock(self) -> str:
+        """The sandbox's "now" (its data is dated around it), without starting the sandbox."""
+        from datetime import UTC, datetime
+
+        from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW
+
+        store = self._sandbox_store
+        now = store.now() if store is not None else FIXED_NOW
+        return f"sandbox clock {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC"
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
         """Every tool of every connected server (``spec.server`` names which)."""

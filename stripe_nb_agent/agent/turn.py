@@ -121,6 +121,8 @@ class _Call:
     arguments: Any
     state: _CallState = "pending"
     result: ToolResult | None = None
+    # When the tool itself ran (start, end): a human's approval wait is not tool time.
+    ran: tuple[float, float] | None = None
 
     @property
     def kind(self) -> ToolKind:
@@ -383,13 +385,12 @@ class Turn:
         return _Call(call=call, spec=target, arguments=arguments, result=refusal)
 
     async def _run_round(self, calls: list[_Call], menu: ToolMenu | None, stats: _Stats) -> None:
-        started = self._clock()
         for item in calls:
             self._emit(ToolCallStarted(item.call.id, item.name, item.arguments, item.kind, stats.rounds))
         # Results go back in call order (the tool messages below); events arrive as calls finish.
         # _run_call never raises except on cancellation, which gather passes on to every call.
         await asyncio.gather(*(self._run_call(item, menu) for item in calls))
-        stats.tool_time_s += self._clock() - started
+        stats.tool_time_s += _covered([item.ran for item in calls if item.ran is not None])
         for item in calls:
             assert item.result is not None
             stats.tool_latencies.append((item.name, item.result.latency_s))
@@ -418,7 +419,9 @@ class Turn:
         if item.result is None:
             assert spec is not None, "a call without a tool always carries its refusal"
             item.state = "running"
+            started = self._clock()
             item.result = await self._call(item, spec)
+            item.ran = (started, self._clock())
         item.state = "done"
         self._emit(ToolCallFinished(item.call.id, item.name, item.arguments, item.result))
 
@@ -573,3 +576,13 @@ class Turn:
             self._emit(Notice("error", error))
         self._emit(TurnFinished(result))
         self._queue.put_nowait(_DONE)
+
+
+def _covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one of ``spans`` ran (concurrent calls overlap)."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total

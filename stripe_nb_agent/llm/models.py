@@ -21,7 +21,7 @@ from typing import Literal
 
 import httpx2
 
-from stripe_nb_agent.config import ENV_DAT1_KEY, ENV_MODE, Secret, Settings
+from stripe_nb_agent.config import ENV_DAT1_KEY, Secret, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint, Surface
@@ -314,9 +314,8 @@ class ModelRegistry:
             if why:
                 return why
         if info.is_dat1 and settings.mode == "sandbox":
-            return (
-                f"{ENV_MODE}=sandbox: DAT1 models are off. Use 'sandbox', or set mode to 'auto' "
-                "or 'live' with a DAT1 key."
+            return settings.mode_note.replace("keys are ignored", "DAT1 models are off") + (
+                " Or use the 'sandbox' model."
             )
         if info.key_env and self._key(info, settings) is None:
             where = DAT1_KEY_HELP if info.key_env == ENV_DAT1_KEY else "set it in the environment"
@@ -368,7 +367,12 @@ class ModelRegistry:
         info = self.resolve(name)
         why = self.unusable_reason(info, settings)
         if why:
-            if info.key_env and self._key(info, settings) is None:
+            # In forced sandbox mode a key would not help: say what does (the mode note).
+            if (
+                info.key_env
+                and self._key(info, settings) is None
+                and not (info.is_dat1 and settings.mode == "sandbox")
+            ):
                 how = (
                     f"{DAT1_KEY_HELP[0].upper()}{DAT1_KEY_HELP[1:]} and set {info.key_env} in the "
                     "environment or a .env file."

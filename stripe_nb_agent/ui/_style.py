@@ -64,6 +64,8 @@ STYLE: Final = """
   color: var(--jp-ui-font-color2, #616161);
   margin: 0.15em 0;
 }
+.snba-tool-details > summary { cursor: pointer; }
+.snba-tool-details > summary > .snba-tool { display: inline; }
 .snba-tool-ok .snba-tool-icon { color: var(--jp-success-color1, #388e3c); }
 .snba-tool-error .snba-tool-icon, .snba-tool-error .snba-tool-error-text {
   color: var(--jp-error-color1, #d32f2f);

@@ -14,6 +14,7 @@ model or a tool goes through :mod:`render` (escaped, raw HTML off, links sanitis
 
 from __future__ import annotations
 
+import base64
 import threading
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import ipywidgets as widgets
 
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.agent.events import AgentEvent, ToolCallAwaitingApproval, TurnResult
-from stripe_nb_agent.errors import StripeNbAgentError, UsageError
+from stripe_nb_agent.errors import StripeNbAgentError
 from stripe_nb_agent.tables import result_table
 from stripe_nb_agent.tools.types import POLICIES, Policy
 from stripe_nb_agent.ui.render import (
@@ -38,7 +39,7 @@ from stripe_nb_agent.ui.render import (
 from stripe_nb_agent.ui.shared import get_agent
 from stripe_nb_agent.ui.state import ReplyState, ToolCallView
 from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
-from stripe_nb_agent.ui.transcript import export_transcript
+from stripe_nb_agent.ui.transcript import export_transcript, transcript_markdown
 
 __all__ = ["ChatWidget", "ToolCard"]
 
@@ -167,8 +168,12 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         )
         self.new_button = widgets.Button(description="New chat", icon="plus")
         self.export_button = widgets.Button(description="Export", icon="download")
-        self.messages = widgets.VBox()
+        # The feed scrolls inside a fixed height, so the input below it never moves off screen.
+        self.messages = widgets.VBox(layout=widgets.Layout(max_height="32em", overflow="auto"))
         self.status = widgets.HTML()
+        # Notices for the user's own action (busy, an export ready): kept until the next one,
+        # where the status line is redrawn by every event of the turn.
+        self.notice = widgets.HTML()
         self.input = widgets.Text(
             placeholder="Ask about your Stripe account, then press Enter",
             continuous_update=False,
@@ -188,7 +193,7 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         style = widgets.HTML(STYLE_HTML)
         header = widgets.HBox([self.model_picker, self.policy_picker, self.new_button, self.export_button])
         footer = widgets.HBox([self.input, self.send_button, self.stop_button])
-        super().__init__([style, header, self.messages, self.status, footer])
+        super().__init__([style, header, self.messages, self.status, self.notice, footer])
         self.add_class("snba-chat")
         self._set_status("ready")
 
@@ -204,8 +209,9 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         if not text:
             return
         if self.busy:
-            self._set_status("still answering: wait, or press Stop", level="warning")
+            self._set_notice("still answering: wait, or press Stop", level="warning")
             return
+        self._set_notice("")
         try:
             running = self.agent.start(
                 text,
@@ -258,9 +264,23 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._set_status("new chat")
 
     def export(self, path: str | Path | None = None) -> Path:
-        """Write the transcript (``.md`` Markdown or ``.json``), redacted; returns the path."""
-        target = path if path is not None else f"stripe-agent-{self.conversation}.md"
+        """Write the transcript (``.md`` Markdown or ``.json``), redacted; returns the path.
+
+        Without ``path``: ``stripe-agent-<conversation>.md`` in the working folder, or ``-2``,
+        ``-3``, ... when that exists (never overwritten). An explicit ``path`` is replaced.
+        """
+        target = Path(path) if path is not None else _free_name(f"stripe-agent-{self.conversation}", ".md")
         return export_transcript(self.agent.conversation(self.conversation), target)
+
+    def download_link(self) -> str:
+        """HTML for a link that downloads the transcript in the browser (nothing is written here)."""
+        convo = self.agent.conversation(self.conversation)
+        data = base64.b64encode(transcript_markdown(convo).encode()).decode()
+        name = f"stripe-agent-{self.conversation}-{len(convo.turns)}-turns.md"
+        return (
+            f'<a class="snba-link" download="{escape(name)}" '
+            f'href="data:text/markdown;charset=utf-8;base64,{data}">Download {escape(name)}</a>'
+        )
 
     # --- events ------------------------------------------------------------------------------
 
@@ -272,7 +292,7 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         text = self.input.value
         if not text.strip() or self.busy:
             if self.busy:
-                self._set_status("still answering: wait, or press Stop", level="warning")
+                self._set_notice("still answering: wait, or press Stop", level="warning")
             return
         self.input.value = ""
         self.send(text)
@@ -334,12 +354,11 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 self._set_status("ready")
 
     def _export_clicked(self) -> None:
-        try:
-            path = self.export()
-        except UsageError as exc:
-            self._set_status(f"error: {exc.message}", level="error")
-            return
-        self._set_status(f"exported to {path}")
+        # In the browser, where the person clicking is: a download link, no file on the server
+        # (whose folder may be shared, and whose last export a second click would replace).
+        self.notice.value = (
+            f'<div class="snba snba-status">Transcript ready (redacted): {self.download_link()}</div>'
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self.stop_button.disabled = not busy
@@ -348,6 +367,19 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.send_button.disabled = busy
             self.send_button.description = "…" if busy else "Send"
 
+    def _set_notice(self, text: str, *, level: str = "info") -> None:
+        css = {"error": "snba-error", "warning": "snba-warning"}.get(level, "")
+        self.notice.value = f'<div class="snba snba-status {css}">{escape(text)}</div>' if text else ""
+
     def _set_status(self, text: str, *, level: str = "info") -> None:
         css = {"error": "snba-error", "warning": "snba-warning"}.get(level, "")
         self.status.value = f'<div class="snba snba-status {css}">{escape(text)}</div>'
+
+
+def _free_name(stem: str, suffix: str) -> Path:
+    """``stem.md``, else the first of ``stem-2.md``, ``stem-3.md``, ... that does not exist."""
+    candidate, number = Path(stem + suffix), 1
+    while candidate.exists():
+        number += 1
+        candidate = Path(f"{stem}-{number}{suffix}")
+    return candidate

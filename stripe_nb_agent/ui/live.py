@@ -13,12 +13,14 @@ cell's own thread, where the kernel routes them to the right output area.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from IPython.display import DisplayHandle, display
 
-from stripe_nb_agent.agent.events import AgentEvent
+from stripe_nb_agent.agent.events import AgentEvent, RoundFinished
 from stripe_nb_agent.ui.render import (
+    PAUSE_ICON_HTML,
     STYLE_HTML,
     arguments_text,
     escape,
@@ -29,7 +31,7 @@ from stripe_nb_agent.ui.render import (
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
 
-__all__ = ["LiveCell", "held_bundle", "live_bundle"]
+__all__ = ["LiveCell", "held_bundle", "live_bundle", "progress_bundle"]
 
 _EMPTY: dict[str, Any] = {"text/html": "", "text/plain": ""}
 
@@ -43,11 +45,16 @@ class LiveCell:
         *,
         show_reasoning: bool = False,
         enabled: bool = True,
+        brief: bool = False,
         interval: float = DEFAULT_INTERVAL,
     ) -> None:
         self.state = state
         self.show_reasoning = show_reasoning
         self.enabled = enabled
+        # --quiet: one progress line instead of the reply, so a long turn is never silent.
+        self.brief = brief
+        self.rounds = 0
+        self._started = time.monotonic()
         self._handle: DisplayHandle | None = None
         self._throttle = Throttle(self._draw, interval=interval, trailing=False)
         self.updates = 0
@@ -58,6 +65,8 @@ class LiveCell:
 
     def apply(self, event: AgentEvent) -> None:
         change = self.state.apply(event)
+        if isinstance(event, RoundFinished):
+            self.rounds += 1
         if not self.enabled:
             return
         if change in ("text", "reasoning"):
@@ -76,7 +85,10 @@ class LiveCell:
         if self._handle is None:
             return
         self.updates += 1
-        bundle = live_bundle(self.state, show_reasoning=self.show_reasoning)
+        if self.brief:
+            bundle = progress_bundle(self.state, time.monotonic() - self._started, self.rounds)
+        else:
+            bundle = live_bundle(self.state, show_reasoning=self.show_reasoning)
         self._handle.update(bundle, raw=True)  # type: ignore[no-untyped-call]
 
 
@@ -125,6 +137,13 @@ def live_bundle(state: ReplyState, *, show_reasoning: bool = False) -> dict[str,
     return {"text/plain": "\n".join(plain_parts), "text/html": "".join(html)}
 
 
+def progress_bundle(state: ReplyState, elapsed_s: float, rounds: int) -> dict[str, Any]:
+    """``… working 12 s · round 3 · 4 tool calls``: what ``--quiet`` shows while a turn runs."""
+    calls = len(state.calls)
+    line = f"… working {elapsed_s:.0f} s · round {rounds + 1} · {calls} tool call{'s' if calls != 1 else ''}"
+    return {"text/plain": line, "text/html": f'<div class="snba snba-tool">{escape(line)}</div>'}
+
+
 def held_bundle(state: ReplyState) -> dict[str, Any]:
     """The calls waiting for approval, numbered, with the exact line to run for each."""
     held = state.awaiting
@@ -144,7 +163,8 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
             f"<td><code>%stripe_agent approve {number}</code></td>"
             f"<td><code>%stripe_agent decline {number}</code></td></tr>"
         )
-    head = f"⏸ {len(held)} write call{'s' if len(held) != 1 else ''} waiting for your approval:"
+    words = f"{len(held)} write call{'s' if len(held) != 1 else ''} waiting for your approval:"
+    head = f"⏸ {words}"
     every = "%stripe_agent approve all    or    %stripe_agent decline all"
     done_lines = [
         tool_call_line_text(c.name, c.status, None, c.result.error if c.result and not c.result.ok else None)
@@ -163,7 +183,7 @@ def held_bundle(state: ReplyState) -> dict[str, Any]:
         if c.status != "awaiting_approval"
     ]
     html.append(
-        f'<div class="snba snba-warning">{escape(head)}</div>'
+        f'<div class="snba snba-warning">{PAUSE_ICON_HTML} {escape(words)}</div>'
         '<div class="snba"><table class="snba-table"><thead><tr><th>#</th><th>what will happen</th>'
         "<th>approve</th><th>decline</th></tr></thead>"
         f"<tbody>{''.join(rows_html)}</tbody></table>"

@@ -7,6 +7,7 @@
 
     %stripe_agent approve all
     %stripe_agent status | models | use MODEL | tools [--refresh] | history | reset | metrics
+    %stripe_agent sandbox reset|status
     %stripe_agent export chat.md | help
 
 A bad option prints the usage and the fix, never a traceback. While the model writes, the cell
@@ -127,7 +128,7 @@ class StripeAgentMagics(Magics):
     def _follow(self, held: _Held) -> Any:
         """Render the turn until it ends (return the result) or waits for approval (show the table)."""
         options = held.options
-        live = LiveCell(held.state, show_reasoning=options.show_reasoning, enabled=not options.quiet)
+        live = LiveCell(held.state, show_reasoning=options.show_reasoning, brief=options.quiet)
         live.open()
         outcome = "finished"
         try:
@@ -309,6 +310,26 @@ class StripeAgentMagics(Magics):
         print(f"Wrote {len(convo.turns)} turn{'s' if len(convo.turns) != 1 else ''} to {target}.")
         return None
 
+    def _cmd_sandbox(self, rest: list[str]) -> Any:
+        if rest not in (["reset"], ["status"]):
+            raise UsageError("Usage: %stripe_agent sandbox reset|status.")
+        if self.agent.settings.stripe_mode != "sandbox":
+            raise UsageError("Stripe is live here: there is no sandbox, and a real account is never reset.")
+        store = self.agent.sandbox_store
+        if store is None:
+            raise UsageError("This agent's Stripe tools are not the sandbox's: nothing to reset.")
+        if rest == ["reset"]:
+            store.reset()
+            print(f"The Stripe sandbox is back to its seeded data: {_sandbox_counts(store)}.")
+            return None
+        where = f"kept in {store.path}" if store.path is not None else "in memory (reset on kernel restart)"
+        print(
+            f"Stripe sandbox: {_sandbox_counts(store)}.\n"
+            f"{self.agent.sandbox_clock()}; state {where}.\n"
+            "`%stripe_agent sandbox reset` returns it to the seeded data."
+        )
+        return None
+
     def _cmd_connect(self, rest: list[str]) -> Any:
         p = Parser("%stripe_agent connect")
         p.add_argument("server")
@@ -374,6 +395,12 @@ class StripeAgentMagics(Magics):
 _CONNECT_USAGE = '%stripe_agent connect URL|"COMMAND ARGS" [--name NAME] [--trusted] [--key-env VAR]'
 _METRIC_COLUMNS = ["turn", "model", "rounds", "tool_calls", "ttft_s", "tokens_per_s", "tool_time_s"]
 _METRIC_COLUMNS += ["total_s", "stop"]
+
+
+def _sandbox_counts(store: Any) -> str:
+    kinds = ("customer", "product", "price", "payment_intent", "refund", "invoice", "subscription")
+    counts = [(kind, store.count(kind)) for kind in kinds if kind in store.kinds()]
+    return ", ".join(f"{n} {kind.replace('_', ' ')}{'s' if n != 1 else ''}" for kind, n in counts)
 
 
 def _select(items: list[Any], which: str) -> list[Any]:

@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "connect",
     "disconnect",
     "examples",
+    "sandbox",
     "help",
 )
 
@@ -47,7 +48,8 @@ HELP = """\
   --out VAR                    also store the result (a TurnOutput) in VAR
   --format markdown|text|json  how the result is shown
   --show-reasoning             show the model's reasoning
-  --quiet                      no live progress and no output (combine with --out VAR)
+  --quiet                      one progress line while it runs (time, round, tool calls),
+                               then no output (combine with --out VAR)
   --no-interpolate             send {braces} exactly as written
 
 %stripe_agent SUBCOMMAND
@@ -67,6 +69,8 @@ HELP = """\
                                annotations decide which tools are reads)
   disconnect NAME              remove a connected server (see %stripe_agent status)
   examples                     what the offline stand-in understands, by topic
+  sandbox status               the Stripe sandbox: what it holds, its clock, where its state is
+  sandbox reset                put the Stripe sandbox back to its seeded data (workshops)
   help                         this text"""
 
 

@@ -36,6 +36,7 @@ from stripe_nb_agent.ui._style import STYLE, STYLE_HTML
 
 __all__ = [
     "ALLOWED_SCHEMES",
+    "PAUSE_ICON_HTML",
     "STYLE",
     "STYLE_HTML",
     "ToolCallStatus",
@@ -51,6 +52,7 @@ __all__ = [
     "markdown_text",
     "metrics_html",
     "metrics_text",
+    "plain_text",
     "progress_text",
     "render_markdown",
     "tool_call_html",
@@ -73,6 +75,13 @@ _ICONS: Final[dict[str, str]] = {
     "unknown": "⚠",
 }
 _ERROR_CHARS: Final = 200
+# The pause glyph (U+23F8) is missing from the fonts of Debian's Chromium (an empty box there):
+# HTML draws the awaiting-approval marker as an inline SVG that needs no font.
+PAUSE_ICON_HTML: Final = (
+    '<svg class="snba-pause" role="img" aria-label="waiting" width="0.9em" height="0.9em" '
+    'viewBox="0 0 10 10" style="vertical-align:-0.1em"><rect x="1.5" y="1" width="2.5" height="8" '
+    'fill="currentColor"/><rect x="6" y="1" width="2.5" height="8" fill="currentColor"/></svg>'
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,8 +101,18 @@ class _SafeMarkdown(MarkdownIt):
         return url.strip().lower().startswith(ALLOWED_SCHEMES)
 
 
+# The offline sandbox makes Stripe-hosted-page URLs (payment links, invoices, receipts) whose
+# token starts "test_sandbox_": no such page exists, so they are shown as marked text, not links.
+SANDBOX_LINK: Final = re.compile(r"^https://(?:buy|invoice|pay)\.stripe\.com/\S*\btest_sandbox_")
+SANDBOX_LINK_NOTE: Final = "sandbox link: no real Stripe page"
+
+
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    if SANDBOX_LINK.match(href):
+        env.setdefault("sandbox_links", []).append(idx)
+        return f'<span class="snba-sandbox-link" title="{html.escape(href, quote=True)}">'
     token.attrSet("rel", "noopener noreferrer")
     token.attrSet("target", "_blank")
     return str(self.renderToken(tokens, idx, options, env))
@@ -109,11 +128,21 @@ def _image_as_link(self: Any, tokens: Sequence[Token], idx: int, options: Any, e
     )
 
 
+def _link_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    opened = env.get("sandbox_links", [])
+    # Links do not nest, so this closes the nearest link opened before it.
+    start = max((i for i in range(idx) if tokens[i].type == "link_open"), default=-1)
+    if start in opened:
+        return f' <em class="snba-sandbox-note">({SANDBOX_LINK_NOTE})</em></span>'
+    return str(self.renderToken(tokens, idx, options, env))
+
+
 @cache
 def _markdown() -> MarkdownIt:
     md = _SafeMarkdown("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("link_close", _link_close)
     md.add_render_rule("image", _image_as_link)
     return md
 
@@ -130,6 +159,43 @@ def render_markdown(text: str) -> str:
 _MARKDOWN_ACTIVE = re.compile(r"<|!\[|\]\(|\]:")
 _MARKDOWN_INERT = {"<": "&lt;", "![": "!\\[", "](": "]\\(", "]:": "]\\:"}
 _BACKTICKS = re.compile(r"`+")
+
+
+_TABLE_RULE: Final = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_EMPHASIS: Final = re.compile(r"(\*\*|__)(.+?)\1")
+_LINK: Final = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)\)")
+_HEADING: Final = re.compile(r"^#{1,6}\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as readable plain text: pipe tables become aligned columns, no ``**``, ``#`` or
+    link syntax (a link keeps its address in brackets). For ``--format text`` and ``text/plain``."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if table:
+            widths = [max(len(row[i]) if i < len(row) else 0 for row in table) for i in range(len(table[0]))]
+            for row in table:
+                out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+            table.clear()
+
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+            if not _TABLE_RULE.match(stripped):
+                table.append([_inline_plain(c.strip()) for c in stripped[1:-1].split("|")])
+            continue
+        flush()
+        out.append(_inline_plain(_HEADING.sub("", line)))
+    flush()
+    return "\n".join(out)
+
+
+def _inline_plain(text: str) -> str:
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} <{m.group(2)}>",
+                     text)  # fmt: skip
+    return _EMPHASIS.sub(r"\2", text).replace("`", "")
 
 
 def markdown_text(text: object) -> str:
@@ -180,12 +246,29 @@ def _amount_text(value: Any, currency: Any) -> str:
 MAX_TABLE_ROWS = 50
 
 
+def _display_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Without the ``*_minor`` twins of amounts the table already shows (the DataFrame keeps them)."""
+    if list(frame.columns) == ["field", "value"]:
+        fields = set(map(str, frame["field"]))
+        return frame[[not _is_twin(field, fields) for field in frame["field"]]]
+    columns = set(map(str, frame.columns))
+    twins = [column for column in frame.columns if _is_twin(column, columns)]
+    return frame.drop(columns=twins) if twins else frame
+
+
+def _is_twin(name: Any, names: set[str]) -> bool:
+    text = str(name)
+    return text.endswith("_minor") and text.removesuffix("_minor") in names
+
+
 def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> str:
     """A DataFrame as an escaped HTML table, amounts at their currency's precision.
 
-    Shows at most ``max_rows`` rows with a note saying how many were left out.
+    Shows at most ``max_rows`` rows with a note saying how many were left out. Amounts' ``*_minor``
+    twins are left out of the display, and a list of objects (an invoice's ``lines``) is summarised
+    as a count ("3 lines"): the DataFrame itself keeps both.
     """
-    shown = frame.head(max_rows).copy()
+    shown = _display_columns(frame).head(max_rows).copy()
     amount_columns: dict[str, str] = frame.attrs.get("amount_columns", {})
     for column, currency_column in amount_columns.items():
         if column in shown.columns and currency_column in shown.columns:
@@ -201,11 +284,12 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> str:
         ]
     # Labels are escaped by pandas too, but only through to_html's escape flag: build the
     # escaped labels ourselves so a hostile metadata key can never depend on that default.
-    shown.columns = pd.Index([escape(column) for column in shown.columns])
     shown.index = pd.Index([escape(label) for label in shown.index])
+    nouns = [str(column).rpartition(".")[2] for column in shown.columns]
+    shown.columns = pd.Index([escape(column) for column in shown.columns])
     table = shown.to_html(
         escape=False,
-        formatters=dict.fromkeys(shown.columns, _cell),
+        formatters={column: _cell_formatter(noun) for column, noun in zip(shown.columns, nouns, strict=True)},
         border=0,
         classes="snba-table",
         na_rep=MISSING,
@@ -217,9 +301,17 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_TABLE_ROWS) -> str:
     return f'<div class="snba">{table}{note}</div>'
 
 
-def _cell(value: Any) -> str:
+def _cell_formatter(noun: str) -> Any:
+    return lambda value: _cell(value, noun)
+
+
+def _cell(value: Any, noun: str = "items") -> str:
     if value is None or (not isinstance(value, (list, dict, tuple)) and pd.isna(value)):
         return MISSING
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        # Nested rows (invoice lines, subscription items) would make each row a page tall.
+        noun = noun if noun not in ("value", "data") else "items"
+        return escape(f"{len(value)} {noun.rstrip('s') if len(value) == 1 else noun}")
     if isinstance(value, (list, dict)):
         return escape(json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": ")))
     return escape(value)
@@ -312,7 +404,8 @@ def tool_call_html(
     progress: str = "",
 ) -> str:
     """The same line as escaped HTML, with the (truncated) arguments when given."""
-    parts = [f'<span class="snba-tool-icon">{_ICONS[status]}</span>']
+    icon = PAUSE_ICON_HTML if status == "awaiting_approval" else _ICONS[status]
+    parts = [f'<span class="snba-tool-icon">{icon}</span>']
     if status == "running":
         parts.append("calling")
     parts.append(f'<span class="snba-tool-name">{escape(_one_line(name, 80))}</span>')
@@ -394,7 +487,7 @@ def _metric_pairs(metrics: TurnMetrics) -> list[tuple[str, str]]:
         tool_time += f" ({calls} call{'s' if calls != 1 else ''})"
     pairs = [
         ("TTFT", format_duration(metrics.time_to_first_token)),
-        ("tok/s", f"{rate:.1f}" if rate is not None and rate == rate else MISSING),
+        ("tok/s", _rate_text(rate, metrics.model)),
         ("tools", tool_time),
         ("rounds", str(metrics.rounds) if metrics.rounds > 0 else MISSING),
         ("total", format_duration(metrics.total_s) if metrics.total_s > 0 else MISSING),
@@ -402,6 +495,13 @@ def _metric_pairs(metrics: TurnMetrics) -> list[tuple[str, str]]:
     if metrics.model:
         pairs.append(("model", metrics.model))
     return pairs
+
+
+def _rate_text(rate: float | None, model: str) -> str:
+    if rate is None or rate != rate:
+        return MISSING
+    # The sandbox paces its stream to look like a network model: its rate measures nothing.
+    return f"{rate:.1f} (simulated)" if model.startswith("sandbox") else f"{rate:.1f}"
 
 
 def metrics_text(metrics: TurnMetrics) -> str:

@@ -38,6 +38,7 @@ from stripe_nb_agent.ui.render import (
     markdown_text,
     metrics_html,
     metrics_text,
+    plain_text,
     render_markdown,
     tool_call_html,
     tool_call_line_text,
@@ -152,7 +153,7 @@ class TurnOutput:
             parts.append(status)
         if self.show_reasoning and self.reasoning:
             parts.append("thinking:\n" + self.reasoning.strip())
-        parts.append(self.text or "(no answer)")
+        parts.append(plain_text(self.text) if self.text else "(no answer)")
         lines = self._tool_lines()
         if lines:
             parts.append("\n".join(lines))
@@ -199,17 +200,23 @@ class TurnOutput:
         tables = {id(record): frame for record, frame in self._tables}
         for record in self.result.tool_calls:
             result = record.result
-            parts.append(
-                tool_call_html(
-                    record.name,
-                    tool_status(result),
-                    result.latency_s if result is not None and self.metrics else None,
-                    result.error if result is not None and not result.ok else None,
-                )
+            line = tool_call_html(
+                record.name,
+                tool_status(result),
+                result.latency_s if result is not None and self.metrics else None,
+                result.error if result is not None and not result.ok else None,
             )
             frame = tables.get(id(record))
             if frame is not None and len(frame):
-                parts.append(frame_html(frame))
+                # One line per call, its table folded under it (as in the widget): a turn of five
+                # calls reads in five lines, and any table is one click away.
+                rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+                parts.append(
+                    f'<details class="snba snba-tool-details"><summary>{line} '
+                    f'<span class="snba-table-note">{rows}</span></summary>{frame_html(frame)}</details>'
+                )
+            else:
+                parts.append(line)
             if result is not None:
                 parts.append(attachments_html(result.attachments))
         if self.metrics:

@@ -25,14 +25,20 @@ def transcript_markdown(conversation: Conversation) -> str:
     backtick can close, or HTML-escaped inside the ``<summary>``.
     """
     out = [f"# stripe-nb-agent conversation: {markdown_code(conversation.name)}", ""]
+    speaker = ""
     for message in conversation.messages:
         if message["role"] == "user":
             out += ["## You", "", markdown_fence(message["content"], "text"), ""]
+            speaker = "user"
         elif message["role"] == "assistant":
             content = message.get("content")
             calls = message.get("tool_calls", [])
+            if (content or calls) and speaker != "agent":
+                # Tool calls are the agent's, even in a round that wrote no text.
+                out += ["## Agent", ""]
+                speaker = "agent"
             if content:
-                out += ["## Agent", "", markdown_fence(content, "markdown"), ""]
+                out += [markdown_fence(content, "markdown"), ""]
             for call in calls:
                 fn = call["function"]
                 arguments = arguments_text(fn["arguments"], max_chars=400)

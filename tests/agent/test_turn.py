@@ -163,6 +163,20 @@ async def test_confirm_policy_waits_for_approval_and_runs_the_write() -> None:
     assert turn.result.stop_reason == "complete"
 
 
+async def test_tool_time_counts_the_tool_not_the_humans_wait_for_approval() -> None:
+    now = [0.0]  # a clock that moves only when the test says so: the tool itself takes no time
+    model = ScriptedModel([calls(("create_customer", {"name": "Ada"})), answer("Created.")])
+    turn = Turn(Conversation(), "create Ada", model=model, tools=stripe_tools(),
+                options=TurnOptions(policy="confirm"), clock=lambda: now[0])  # fmt: skip
+    with anyio.fail_after(10):
+        async for event in turn.start():
+            if isinstance(event, ToolCallAwaitingApproval):
+                now[0] += 120.0  # two minutes of reading the preview
+                event.approval.approve()
+    assert turn.result is not None
+    assert turn.result.metrics.tool_time_s == 0.0
+
+
 async def test_declined_write_is_not_run_and_the_model_is_told() -> None:
     convo = Conversation()
     log: list[str] = []

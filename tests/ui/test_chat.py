@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,6 +157,61 @@ def test_export_writes_markdown(chat: ChatWidget, tmp_path: Path) -> None:
     chat.wait(30)
     path = chat.export(tmp_path / "t.md")
     assert "list my last 2 customers" in path.read_text()
+
+
+def test_export_button_offers_a_download_in_the_browser_and_writes_no_file(
+    chat: ChatWidget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chat.send("list my last 2 customers")
+    chat.wait(30)
+    chat.export_button.click()
+    link = re.search(
+        r'download="([^"]+)" href="data:text/markdown;charset=utf-8;base64,([^"]+)"', chat.notice.value
+    )
+    assert link is not None
+    assert link.group(1).endswith(".md")
+    text = base64.b64decode(link.group(2)).decode()
+    assert "## You" in text
+    assert "list_customers" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_without_a_path_never_overwrites_an_earlier_one(
+    chat: ChatWidget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    chat.send("hello")
+    chat.wait(30)
+    first, second = chat.export(), chat.export()
+    assert first != second
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "stripe-agent-default-2.md",
+        "stripe-agent-default.md",
+    ]
+
+
+def test_the_busy_notice_stays_while_the_turn_redraws_its_status(
+    chat: ChatWidget, sandbox_server: Any
+) -> None:
+    sandbox_server.pace = 0.01
+    try:
+        chat.send("list my last 5 customers")
+        chat.send("show my balance")
+        assert "still answering" in chat.notice.value
+        chat.wait(30)
+    finally:
+        sandbox_server.pace = 0.0
+    assert "still answering" in chat.notice.value  # the turn's own status updates did not erase it
+    chat.send("show my balance")
+    assert chat.notice.value == ""
+    chat.wait(30)
+
+
+def test_the_feed_scrolls_above_a_fixed_input(chat: ChatWidget) -> None:
+    assert chat.messages.layout.overflow == "auto"
+    assert chat.messages.layout.max_height
+    assert chat.input in chat.children[-1].children  # the input row is the widget's last child
 
 
 def test_hostile_names_show_as_text_in_the_widget(chat: ChatWidget, agent: Agent) -> None:

@@ -16,6 +16,7 @@ from IPython.utils.capture import capture_output
 from stripe_nb_agent.agent.agent import Agent
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.ui.magics import interpolate, parse_cell_options
+from stripe_nb_agent.ui.options import SUBCOMMANDS, _cell_parser
 from stripe_nb_agent.ui.result import TurnOutput
 from tests.ui.support import RecordingPublisher, run
 
@@ -118,6 +119,11 @@ def test_help_lists_every_option_and_subcommand(shell: InteractiveShell) -> None
         run(shell, "%stripe_agent help")
     for word in ("--policy", "--out VAR", "--no-interpolate", "approve", "export FILE", "metrics"):
         assert word in cap.stdout
+    # Every option the cell parser accepts is in the help (it once forgot --temperature).
+    accepted = {o for a in _cell_parser()._actions for o in a.option_strings if o.startswith("--")}
+    assert accepted - {"--help"} <= set(cap.stdout.replace("[", " ").split())
+    for command in SUBCOMMANDS:
+        assert f"  {command}" in cap.stdout
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -219,10 +225,31 @@ def test_format_text_and_json(shell: InteractiveShell) -> None:
     assert json.loads(bundle["text/plain"])["stop_reason"] == "complete"
 
 
-def test_quiet_shows_nothing_but_stores_out(shell: InteractiveShell, published: RecordingPublisher) -> None:
-    assert cell(shell, "--quiet --out turn --no-tools", "hello") is None
-    assert published.records == []
+def test_quiet_shows_one_progress_line_while_it_runs_and_leaves_nothing(
+    shell: InteractiveShell, published: RecordingPublisher
+) -> None:
+    assert cell(shell, "--quiet --out turn", "list my last 3 customers") is None
     assert isinstance(shell.user_ns["turn"], TurnOutput)
+    assert [r.data for r in published.final] == [{"text/html": "", "text/plain": ""}]
+    progress = [r.data["text/plain"] for r in published.records if r.update and r.data["text/plain"]]
+    assert progress
+    assert all(line.count("\n") == 0 and line.startswith("… working") for line in progress)
+    assert "tool call" in progress[-1]
+    assert "round" in progress[-1]
+
+
+def test_each_tool_call_is_one_line_with_its_table_folded_under_it(shell: InteractiveShell) -> None:
+    html = cell(shell, "", "list my last 3 customers").to_html()
+    assert '<details class="snba snba-tool-details"><summary>' in html
+    assert "3 rows</span></summary>" in html
+
+
+def test_format_text_is_plain_text_without_markdown_pipes(shell: InteractiveShell) -> None:
+    out = cell(shell, "--format text", "list my last 3 customers")
+    text = out._repr_mimebundle_()["text/plain"]
+    assert "|" not in text
+    assert "**" not in text
+    assert "list_customers" in text
 
 
 def test_show_reasoning_puts_thinking_in_the_output(shell: InteractiveShell) -> None:
@@ -431,3 +458,24 @@ def test_the_tool_decorator_registers_on_the_kernels_shared_agent(agent: Agent) 
     assert busiest_weekday(1) == "Tuesday"  # still an ordinary function
     specs = {s.name: s for s in agent.tools()}
     assert (specs["busiest_weekday"].server, specs["busiest_weekday"].kind) == ("python", "read")
+
+
+def test_sandbox_reset_brings_back_the_seeded_data_and_status_says_what_it_holds(
+    shell: InteractiveShell, agent: Agent
+) -> None:
+    before = len(_customers(agent))
+    agent.sandbox_store.create_customer("Ada", "ada@example.com")
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox status")
+    assert "customers" in cap.stdout
+    assert "sandbox clock 2026-06-30" in cap.stdout
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox reset")
+    assert "back to its seeded data" in cap.stdout
+    assert len(_customers(agent)) == before
+
+
+def test_sandbox_subcommand_without_a_known_action_prints_the_usage(shell: InteractiveShell) -> None:
+    with capture_output() as cap:
+        run(shell, "%stripe_agent sandbox wipe")
+    assert "Usage: %stripe_agent sandbox reset|status." in cap.stderr

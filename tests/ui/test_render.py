@@ -21,6 +21,7 @@ from stripe_nb_agent.ui.render import (
     json_html,
     metrics_html,
     metrics_text,
+    plain_text,
     render_markdown,
     tool_call_html,
     tool_call_line_text,
@@ -371,3 +372,71 @@ def test_style_uses_jupyterlab_variables_with_fallbacks_and_prefixed_classes() -
         for part in selector.split(","):
             assert part.strip().startswith(".snba"), part
     assert f"<style>{STYLE}</style>" == STYLE_HTML
+
+
+# --- tamed tables and plain text ----------------------------------------------------------------
+
+
+def invoice(n: int, lines: int) -> dict[str, object]:
+    rows = [{"id": f"il_{n}_{i}", "object": "line_item", "amount": 500} for i in range(lines)]
+    return {"id": f"in_{n}", "object": "invoice", "amount_due": 1500, "currency": "usd",
+            "lines": {"object": "list", "data": rows}}  # fmt: skip
+
+
+def test_frame_html_hides_minor_twins_and_counts_nested_rows_the_frame_keeps_both() -> None:
+    frame = to_frame([invoice(1, 3), invoice(2, 1)])
+    assert frame is not None
+    assert "amount_due_minor" in frame.columns
+    html = frame_html(frame)
+    assert "amount_due_minor" not in html
+    assert "3 lines" in html
+    assert "1 line<" in html
+    assert "il_1_0" not in html
+
+
+def test_frame_html_hides_minor_twins_in_field_value_tables_too() -> None:
+    wide = {f"field_{i}": i for i in range(WIDE)} | {"id": "pi_1", "amount": 500, "currency": "usd"}
+    frame = to_frame(wide)
+    assert frame is not None
+    assert "amount_minor" in set(frame["field"])
+    assert "amount_minor" not in frame_html(frame)
+
+
+WIDE = 14
+
+
+def test_plain_text_turns_markdown_tables_and_emphasis_into_readable_text() -> None:
+    text = plain_text(
+        "## Customers\n\n**3** customers:\n\n| name | email |\n|---|:---:|\n"
+        "| Ada | ada@example.com |\n| Grace Hopper | `grace@example.com` |\n\nSee [docs](https://x.test)."
+    )
+    assert "|" not in text
+    assert "**" not in text
+    assert "`" not in text
+    assert "#" not in text
+    assert "name          email" in text
+    assert "Grace Hopper  grace@example.com" in text
+    assert "docs <https://x.test>" in text
+
+
+def test_the_awaiting_approval_marker_is_an_inline_svg_not_a_font_glyph() -> None:
+    html = tool_call_html("create_refund", "awaiting_approval")
+    assert "⏸" not in html
+    assert "<svg" in html
+    assert "waiting for approval" in html
+
+
+def test_sandbox_links_are_marked_text_and_real_stripe_links_stay_links() -> None:
+    html = render_markdown(
+        "[Pay here](https://buy.stripe.com/test_sandbox_abc123) or [real](https://buy.stripe.com/test_abc123)"
+    )
+    assert '<a href="https://buy.stripe.com/test_sandbox_abc123"' not in html
+    assert "Pay here" in html
+    assert "sandbox link: no real Stripe page" in html
+    assert '<a href="https://buy.stripe.com/test_abc123"' in html
+    assert html.count("sandbox link") == 1
+
+
+def test_the_sandbox_models_rates_are_labelled_simulated() -> None:
+    assert "tok/s 60.0 (simulated)" in metrics_text(TurnMetrics(model="sandbox", tokens_per_second=60.0))
+    assert "tok/s 60.0 ·" in metrics_text(TurnMetrics(model="dat1/gpt-120-oss", tokens_per_second=60.0))

@@ -85,3 +85,16 @@ def test_a_rename_that_fails_after_writing_removes_the_temporary_file(tmp_path: 
     with pytest.raises(UsageError, match="is a folder"):
         export_transcript(conversation(lambda place: "x"), target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.md"]
+
+
+def test_tool_calls_of_a_round_without_text_are_filed_under_the_agent() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "list_customers", "arguments": "{}"}}
+    convo = Conversation(messages=[
+        {"role": "user", "content": "list customers"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "name": "list_customers", "content": "[]"},
+        {"role": "assistant", "content": "None yet."},
+    ])  # fmt: skip
+    text = transcript_markdown(convo)
+    assert text.index("## Agent") < text.index("list_customers")
+    assert text.count("## Agent") == 1

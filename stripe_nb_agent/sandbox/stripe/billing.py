@@ -215,8 +215,8 @@ class BillingMixin(StoreBase):
             inv["status_transitions"]["finalized_at"] = stamp
             token = self.random_token(30)
             acct = self.account.get("id", "acct_sandbox")
-            inv["hosted_invoice_url"] = f"https://invoice.stripe.com/i/{acct}/test_{token}"
-            inv["invoice_pdf"] = f"https://pay.stripe.com/invoice/{acct}/test_{token}/pdf"
+            inv["hosted_invoice_url"] = f"https://invoice.stripe.com/i/{acct}/test_sandbox_{token}"
+            inv["invoice_pdf"] = f"https://pay.stripe.com/invoice/{acct}/test_sandbox_{token}/pdf"
             if inv["days_until_due"] is not None:
                 inv["due_date"] = stamp + inv["days_until_due"] * _DAY
             if paid or inv["total"] == 0:

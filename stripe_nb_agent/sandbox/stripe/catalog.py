@@ -261,7 +261,8 @@ class CatalogMixin(StoreBase):
                 },
                 "livemode": False,
                 "metadata": {},
-                "url": "https://buy.stripe.com/test_" + self.random_token(14),
+                # "test_sandbox_": shown as a marked sandbox link, never as a link to Stripe (see ui/render).
+                "url": "https://buy.stripe.com/test_sandbox_" + self.random_token(14),
             }
             self._insert("payment_link", obj)
         self._changed()

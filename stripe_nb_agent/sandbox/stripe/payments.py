@@ -165,7 +165,7 @@ class PaymentsMixin(StoreBase):
             },
             "receipt_url": None
             if decline
-            else f"https://pay.stripe.com/receipts/test_{self.random_token(20)}",
+            else f"https://pay.stripe.com/receipts/test_sandbox_{self.random_token(20)}",
             "refunded": False,
             "status": "failed" if decline else "succeeded",
         }
