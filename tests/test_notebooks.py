@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SCANNED_DIRS = (NOTEBOOKS, ROOT / "tests" / "notebooks")
-WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models")
+WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models", "ex4_own_tools")
 
 # Stripe secret and restricted keys (test or live), webhook signing secrets and client secrets
 # (``pi_…_secret_…``: they confirm a payment from a browser). A redacted hint such as

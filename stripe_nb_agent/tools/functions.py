@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -74,11 +75,26 @@ def _serve(fn: Callable[..., Any]) -> Callable[..., Any]:
     return tool
 
 
+def _quiet_server(name: str) -> MCPServer[Any]:
+    """An ``MCPServer`` that leaves the process's logging as it found it.
+
+    The SDK's constructor calls ``logging.basicConfig(level=INFO)`` for its own CLI's sake; in a
+    user's kernel that would print every HTTP request of every library into the notebook.
+    """
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        return MCPServer(name, log_level="WARNING")
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+
+
 class FunctionTools:
     """Python functions served as MCP tools in this process (see the module docstring)."""
 
     def __init__(self, name: str = "python") -> None:
-        self.server: MCPServer[Any] = MCPServer(name)
+        self.server: MCPServer[Any] = _quiet_server(name)
         self.client = ToolClient.for_server(self.server, label="Python", trusted=True)
         self._names: dict[str, ToolKind] = {}
 

@@ -264,3 +264,14 @@ def test_a_status_for_other_tools_does_not_claim_the_stripe_sandbox() -> None:
         agent.close()
     assert "in-process Stripe sandbox" not in str(status)
     assert [t.name for t in status.tools] == ["crm"]
+
+
+def test_python_tools_leave_the_kernels_logging_as_it_was() -> None:
+    import logging
+
+    from stripe_nb_agent.tools.functions import FunctionTools
+
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    FunctionTools().add(refunds_per_week, kind="read")
+    assert (root.level, list(root.handlers)) == before
