@@ -3,14 +3,10 @@ and an untrusted readOnlyHint downgrades nothing."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from stripe_nb_agent.tools.classify import classify, name_words
-
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "stripe-mcp-tools.json"
+from tests.tools.helpers import reference_tools
 
 
 @pytest.mark.parametrize(
@@ -74,8 +70,7 @@ def test_a_trusted_servers_annotations_decide(name: str, annotations: dict[str, 
 
 
 def test_every_reference_stripe_tool_is_classified_as_its_annotations_say() -> None:
-    tools = json.loads(REFERENCE.read_text())["tools"]
-    for tool in tools:
+    for tool in reference_tools():
         annotated = "read" if tool["annotations"]["readOnlyHint"] else "write"
         assert classify(tool["name"], tool["annotations"]) == annotated, tool["name"]
         # ... and by name alone, for servers that send no annotations.
