@@ -39,11 +39,13 @@ __all__ = [
     "DAT1_NAMES",
     "DEFAULT_PACE",
     "ENV_PACE",
+    "MAX_PACED_REPLY_S",
     "PERSONAS",
     "SANDBOX_HEADER",
     "SandboxModelServer",
     "ServerState",
     "build_app",
+    "chunk_delay",
     "get_sandbox_model_server",
     "model_name",
 ]
@@ -87,6 +89,18 @@ def _persona(name: str) -> tuple[Persona, str | None] | None:
     if name in DAT1_NAMES:
         return DAT1_NAMES[name], name
     return None
+
+
+# However long a reply, pacing never makes it take longer than this to stream: a paced demo should
+# look like typing, not keep a 1,700-token answer on screen for half a minute.
+MAX_PACED_REPLY_S = 3.0
+
+
+def chunk_delay(pace: float, chunks: int) -> float:
+    """The wait before each of ``chunks`` chunks: ``pace``, shortened so the reply fits the cap."""
+    if pace <= 0 or chunks <= 0:
+        return 0.0
+    return min(pace, MAX_PACED_REPLY_S / chunks)
 
 
 def _resolve_pace(pace: float | None) -> float:
@@ -202,8 +216,9 @@ def build_app(state: ServerState | None = None, *, extra_routes: Sequence[BaseRo
     ) -> AsyncIterator[bytes]:
         prefix = b"event: message\n" if sse_events else b""
         try:
-            for chunk in stream_chunks(reply, usage_mode=usage_mode, pace=state.pace_for(persona)):
-                pace = state.pace_for(persona)
+            chunks = list(stream_chunks(reply, usage_mode=usage_mode, pace=state.pace_for(persona)))
+            for chunk in chunks:
+                pace = chunk_delay(state.pace_for(persona), len(chunks))
                 if pace:
                     await anyio.sleep(pace)
                 data = json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))

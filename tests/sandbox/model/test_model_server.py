@@ -214,3 +214,14 @@ def test_the_process_wide_server_is_started_once() -> None:
     assert get_sandbox_model_server() is first
     with httpx2.Client(timeout=10) as client:
         assert client.get(first.root_url + "/health").status_code == 200
+
+
+@pytest.mark.parametrize("chunks", [1, 10, 200, 1734, 20_000])
+def test_pacing_never_makes_a_reply_stream_longer_than_the_cap(chunks: int) -> None:
+    from stripe_nb_agent.sandbox.model.server import MAX_PACED_REPLY_S, chunk_delay
+
+    delay = chunk_delay(0.015, chunks)
+    assert delay * chunks <= MAX_PACED_REPLY_S + 1e-9
+    # A short reply keeps the pace it was given: it still looks like typing.
+    assert delay == (0.015 if 0.015 * chunks <= MAX_PACED_REPLY_S else MAX_PACED_REPLY_S / chunks)
+    assert chunk_delay(0, chunks) == 0
