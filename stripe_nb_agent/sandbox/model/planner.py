@@ -158,6 +158,9 @@ def plan_reply(
 
     chat = [i for i in intents if i.kind in ("greet", "help")]
     work = [i for i in intents if i.kind not in ("greet", "help")]
+    small_talk = _small_talk(text)
+    if small_talk is not None and not [i for i in work if i.kind != "unknown"]:
+        return reply(small_talk, "This is small talk, answered in kind; no tool is needed.")
     if not work:
         if chat and chat[0].kind == "greet" and len(chat) == 1:
             return reply(_greeting(box, brief), "This is a greeting; no tool is needed.")
@@ -381,6 +384,26 @@ def _examples(box: Toolbox, brief: bool) -> str:
     if not shown:
         return "- (none of my example requests fit the tools offered in this chat)"
     return "\n".join(f"- *{e}*" for e in (shown[:4] if brief else shown))
+
+
+# Thanks, goodbyes and acknowledgements, answered in kind (a "thanks" greeted with "Hello!" reads
+# as a machine that didn't listen). Only when the message holds nothing else.
+_SMALL_TALK: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:\w+[, ]+)?(?:many |great |big )?(?:thanks?|thank you|thx|ty|cheers)\b.{0,30}$", re.I),
+     "You're welcome! Ask me anything else about your Stripe data."),
+    (re.compile(r"^(?:ok(?:ay)?[, ]+)?(?:bye|goodbye|see you|that'?s all|done for now)\b.{0,20}$", re.I),
+     "Bye! Everything here stays in the sandbox; nothing touched a real account."),
+    (re.compile(r"^(?:(?:ok(?:ay)?|cool|great|nice|perfect|awesome|got it|sounds good|alright)[,.! ]*){1,3}$",
+                re.I), "Glad that helped. What next?"),
+)  # fmt: skip
+
+
+def _small_talk(text: str) -> str | None:
+    stripped = text.strip()
+    for pattern, answer in _SMALL_TALK:
+        if pattern.match(stripped):
+            return answer
+    return None
 
 
 def _greeting(box: Toolbox, brief: bool) -> str:

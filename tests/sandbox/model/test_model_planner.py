@@ -222,3 +222,25 @@ def test_personas_differ_in_reasoning_and_the_full_one_discloses_itself() -> Non
 def test_same_conversation_gives_the_same_plan() -> None:
     messages = [user("create an invoice for ada@example.com for the Premium Plan and finalize it")]
     assert plan_reply(messages, generic_tools()) == plan_reply(messages, generic_tools())
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("thanks", "You're welcome"),
+        ("thank you so much!", "You're welcome"),
+        ("great, thanks a lot", "You're welcome"),
+        ("bye", "Bye!"),
+        ("ok cool", "Glad that helped"),
+        ("hello", "Hello!"),
+    ],
+)
+def test_small_talk_is_answered_in_kind(text: str, start: str) -> None:
+    plan = plan_reply([{"role": "user", "content": text}], None)
+    assert plan.content.startswith(start)
+    assert plan.tool_calls == ()
+
+
+def test_thanks_with_a_request_is_the_request() -> None:
+    plan = plan_reply([{"role": "user", "content": "thanks, now list my last 3 customers"}], None)
+    assert not plan.content.startswith("You're welcome")
