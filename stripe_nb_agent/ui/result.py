@@ -26,7 +26,7 @@ import pandas as pd
 
 from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
 from stripe_nb_agent.config import redact
-from stripe_nb_agent.tables import result_table
+from stripe_nb_agent.tables import result_table, to_frame
 from stripe_nb_agent.ui.render import (
     MAX_TABLE_ROWS,
     STYLE_HTML,
@@ -102,13 +102,34 @@ class TurnOutput:
 
     @cached_property
     def _tables(self) -> list[tuple[ToolCallRecord, pd.DataFrame]]:
+        """Each tabular result beside the call it belongs to.
+
+        Objects fetched one by one (consecutive calls of one tool in one round, each answering one
+        object of one type) are one table, under the first of those calls; when the call just
+        before listed only their ids (a classic ``list_customers``), that list's table is replaced
+        by the merged one, so the names sit beside the ids in ``tables[0]``.
+        """
+        records = [r for r in self.result.tool_calls if r.result is not None]
         pairs: list[tuple[ToolCallRecord, pd.DataFrame]] = []
-        for record in self.result.tool_calls:
-            if record.result is None:
-                continue
-            frame = result_table(record.result)
+        at = 0
+        while at < len(records):
+            run = _fetched_one_by_one(records, at)
+            merged = to_frame([_single_object(r) for r in run]) if run else None
+            if merged is not None:
+                previous = pairs[-1][1] if pairs else None
+                if previous is not None and _ids_only(previous) and set(previous["id"]) <= set(merged["id"]):
+                    pairs[-1] = (pairs[-1][0], merged)
+                    at += len(run)
+                    continue
+                if len(run) > 1:
+                    pairs.append((run[0], merged))
+                    at += len(run)
+                    continue
+            result = records[at].result
+            frame = result_table(result) if result is not None else None
             if frame is not None:
-                pairs.append((record, frame))
+                pairs.append((records[at], frame))
+            at += 1
         return pairs
 
     def to_dict(self, *, max_rows: int | None = None) -> dict[str, Any]:
@@ -259,3 +280,36 @@ def _cap_result(result: dict[str, Any], max_rows: int, where: str) -> None:
 
 # A tool result's raw text in --format json, at most (about what 50 table rows take).
 _MAX_TEXT = 20_000
+
+
+def _single_object(record: ToolCallRecord) -> dict[str, Any] | None:
+    """The one Stripe object a successful call answered, if that is what it answered."""
+    result = record.result
+    data = result.data if result is not None and result.ok else None
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), str)
+        and data.get("object") not in (None, "list")
+    ):
+        return data
+    return None
+
+
+def _fetched_one_by_one(records: list[ToolCallRecord], at: int) -> list[ToolCallRecord]:
+    """The run of calls from ``at`` fetching single objects of one type with one tool in one round."""
+    first = _single_object(records[at])
+    if first is None:
+        return []
+    run = [records[at]]
+    for record in records[at + 1 :]:
+        found = _single_object(record)
+        same = record.name == run[0].name and record.round == run[0].round
+        if found is None or not same or found.get("object") != first.get("object"):
+            break
+        run.append(record)
+    return run
+
+
+def _ids_only(frame: pd.DataFrame) -> bool:
+    """A table of bare ids (a trimmed list result), which a fuller table of the same rows replaces."""
+    return "id" in frame.columns and set(map(str, frame.columns)) <= {"id", "object"}

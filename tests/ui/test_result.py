@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -63,3 +64,40 @@ def test_a_backtick_in_a_tool_name_does_not_break_out_of_its_code_span() -> None
     assert [tag for tag, _ in unsanitised_elements(line)] == ["ul", "li", "code"]
     rendered = MarkdownIt("commonmark", {"html": True}).renderInline(line[2:])
     assert rendered == f"<code>✗ {escape(name)} 10 ms: {escape(name)}</code>"
+
+
+def _record(call_id: str, name: str, data: Any, round_no: int) -> ToolCallRecord:
+    return ToolCallRecord(call_id, name, {}, "read", ToolResult(name, ok=True, data=data), round_no)
+
+
+def test_objects_fetched_one_by_one_become_one_table_beside_the_ids_that_listed_them() -> None:
+    ada = {"id": "cus_Ada000001", "object": "customer", "name": "Ada Lovelace", "email": "ada@example.com"}
+    grace = {
+        "id": "cus_Grace0001",
+        "object": "customer",
+        "name": "Grace Hopper",
+        "email": "grace@example.com",
+    }
+    calls = (
+        _record("c1", "list_customers", [{"id": ada["id"]}, {"id": grace["id"]}], 1),
+        _record("c2", "fetch_stripe_resources", ada, 2),
+        _record("c3", "fetch_stripe_resources", grace, 2),
+        _record("c4", "retrieve_balance", {"object": "balance", "available": []}, 3),
+    )
+    out = TurnOutput(TurnResult(prompt="top customers", text="Two customers.", tool_calls=calls))
+    first = out.tables[0]
+    assert list(first["id"]) == [ada["id"], grace["id"]]
+    assert list(first["name"]) == ["Ada Lovelace", "Grace Hopper"]
+    # One table for the list and its fetches, not a list of ids plus one table per customer.
+    assert sum("name" in t.columns for t in out.tables) == 1
+    html = out.to_html()
+    assert html.count("Grace Hopper") == 1
+
+
+def test_fetches_without_a_list_before_them_are_still_merged_into_one_table() -> None:
+    a = {"id": "pi_A00000001", "object": "payment_intent", "amount": 100, "currency": "usd"}
+    b = {"id": "pi_B00000001", "object": "payment_intent", "amount": 200, "currency": "usd"}
+    calls = (_record("c1", "fetch_stripe_resources", a, 1), _record("c2", "fetch_stripe_resources", b, 1))
+    out = TurnOutput(TurnResult(prompt="two payments", text="Two.", tool_calls=calls))
+    assert len(out.tables) == 1
+    assert list(out.tables[0]["id"]) == [a["id"], b["id"]]

@@ -159,7 +159,7 @@ def plan_reply(
     chat = [i for i in intents if i.kind in ("greet", "help")]
     work = [i for i in intents if i.kind not in ("greet", "help")]
     small_talk = _small_talk(text)
-    if small_talk is not None and not [i for i in work if i.kind != "unknown"]:
+    if small_talk is not None and not work:
         return reply(small_talk, "This is small talk, answered in kind; no tool is needed.")
     if not work:
         if chat and chat[0].kind == "greet" and len(chat) == 1:
