@@ -107,7 +107,12 @@ class _Reply:
         self.tools: widgets.VBox = widgets.VBox()
         self.answer = widgets.HTML()
         self.footer = widgets.HTML()
-        self.box = widgets.VBox([self.request, self.thinking, self.tools, self.answer, self.footer])
+        # Never shrunk to fit the feed's fixed height: flex children would overlap, and a card's
+        # buttons would sit under the next reply (the feed scrolls instead).
+        self.box = widgets.VBox(
+            [self.request, self.thinking, self.tools, self.answer, self.footer],
+            layout=widgets.Layout(flex="0 0 auto"),
+        )
         self.cards: dict[str, ToolCard] = {}
         self._drawn_text: str | None = None
         self._drawn_reasoning: str | None = None

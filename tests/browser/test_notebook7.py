@@ -70,14 +70,17 @@ def test_the_magic_shows_the_answer_and_a_rendered_table_and_no_error(notebook: 
     answer_rows = result.locator(".snba-markdown table tbody tr")
     assert answer_rows.count() == 3
     assert answer_rows.first.is_visible()
-    # Below the answer, each tool's result as a DataFrame; list_customers' lists the same three.
+    # Below the answer, one line per tool call with its DataFrame folded under it (a click
+    # away); list_customers' lists the same three, with their names beside the ids.
     listed = result.locator(".snba-tool-name").first
     assert listed.inner_text() == "list_customers"
     frame_rows = result.locator("table.dataframe").first.locator("tbody tr")
     assert frame_rows.count() == 3
+    assert not frame_rows.first.is_visible()
+    result.locator("details.snba-tool-details summary").first.click()
     assert frame_rows.first.is_visible()
     for row in range(3):
-        customer_id = frame_rows.nth(row).inner_text().strip()
+        customer_id = frame_rows.nth(row).locator("td").first.inner_text().strip()
         assert customer_id.startswith("cus_")
         assert customer_id in answer_rows.nth(row).inner_text()
     assert notebook.errors() == []
