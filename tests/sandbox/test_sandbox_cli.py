@@ -15,18 +15,7 @@ import pytest
 
 from stripe_nb_agent.sandbox.__main__ import main
 from stripe_nb_agent.sandbox.stripe import ENV_TOKEN
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
-HEADERS = {"Accept": "application/json, text/event-stream"}
+from tests.sandbox.mcp_wire import HEADERS, INIT
 
 
 def _env() -> dict[str, str]:

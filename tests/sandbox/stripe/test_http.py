@@ -14,19 +14,9 @@ from mcp.client.streamable_http import streamable_http_client
 
 from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.sandbox.stripe import ENV_TOKEN, SandboxMCPHTTPServer, StripeStore, chosen_token
+from tests.sandbox.mcp_wire import HEADERS, INIT
 
 TOKEN = "sk_test_sandbox_http"
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
-HEADERS = {"Accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture(scope="module")
