@@ -13,23 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import best
+
 from stripe_nb_agent.sandbox.stripe import StripeStore
-
-
-def best(fn: Callable[[], object], n: int = 20, rounds: int = 5) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - started) / n)
-    return min(times)
 
 
 def filled(size: int) -> StripeStore:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import best
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,17 +41,6 @@ def import_seconds(module: str) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     runs = [float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(3)]
     return min(runs)
-
-
-def best(fn: Callable[[], object], n: int = CALLS, rounds: int = 5) -> float:
-    """Seconds per call, best of ``rounds``."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for _ in range(n):
-            fn()
-        times.append((time.perf_counter() - started) / n)
-    return min(times)
 
 
 def options() -> dict[str, tuple[Callable[[], Any], Callable[[Any, dict[str, Any]], int]]]:
@@ -98,8 +88,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         imported = import_seconds(module)
         compiled = best(compile_, n=20)
         validator = compile_()
-        good = best(lambda v=validator, c=check: c(v, GOOD))
-        bad = best(lambda v=validator, c=check: c(v, BAD))
+        good = best(lambda v=validator, c=check: c(v, GOOD), n=CALLS)
+        bad = best(lambda v=validator, c=check: c(v, BAD), n=CALLS)
         errors = check(validator, BAD)
         figures[f"{name}_import_s"] = imported
         figures[f"{name}_good_s"] = good
