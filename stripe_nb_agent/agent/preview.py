@@ -27,7 +27,6 @@ Objects = Mapping[str, Mapping[str, Any]]
 
 # Argument names that hold an amount in minor units, most specific first.
 _AMOUNT_KEYS = ("amount", "unit_amount", "amount_off", "amount_due")
-_WORDS_OF_OPERATION = re.compile(r"[A-Z][a-z]*")
 _VERB_WORDS = {"post": "create", "delete": "delete", "get": "retrieve"}
 # Stripe's operation-id suffixes that name an action on one object ("PostInvoicesInvoiceFinalize").
 _ACTIONS = {"finalize", "pay", "void", "send", "cancel", "capture", "confirm", "close", "reopen"}
@@ -146,7 +145,7 @@ def _operation(name: str, arguments: Mapping[str, Any]) -> tuple[str, str, Mappi
     """(verb, noun, the operation's own arguments), from a tool name or a generic operation id."""
     operation = arguments.get("stripe_api_operation_id")
     if isinstance(operation, str) and operation:
-        words = [w.lower() for w in _WORDS_OF_OPERATION.findall(operation)]
+        words = name_words(operation)  # "PostInvoicesInvoiceFinalize" -> post, invoices, ...
         params = arguments.get("parameters")
         inner: Mapping[str, Any] = params if isinstance(params, Mapping) else {}
         if not words:
