@@ -1,9 +1,10 @@
 """The Agent: what a notebook keeps for the kernel's life.
 
-It owns the resolved settings, the model clients (one per model name, kept alive), the tool client
-(one MCP session, kept across cells), the sandbox stand-ins when no keys are set, and named
-conversations. Everything async runs on the package's background loop; the synchronous methods here
-are what cells and widgets call.
+It owns the resolved settings, the model clients (one per model name, kept alive), the tool clients
+(Stripe's, from the settings through the plugin hooks, and any connected server, each one MCP
+session kept across cells) and named conversations. It never imports the sandbox: what the settings
+point at comes from :mod:`stripe_nb_agent.plugins`. Everything async runs on the package's
+background loop; the synchronous methods here are what cells and widgets call.
 
     agent = Agent()                      # sandbox with no keys, live with them
     turn = agent.ask("list my last 5 customers")
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from stripe_nb_agent import plugins
 from stripe_nb_agent._loop import BackgroundLoop, get_loop
 from stripe_nb_agent.agent.conversation import DEFAULT_SYSTEM_PROMPT, Conversation
 from stripe_nb_agent.agent.events import AgentEvent, Approval, TurnResult
@@ -28,6 +30,7 @@ from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
 from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
+from stripe_nb_agent.plugins import SandboxControls, StripeOptions
 from stripe_nb_agent.tools.hub import ToolHub
 from stripe_nb_agent.tools.types import (
     DEFAULT_MAX_RESULT_CHARS,
@@ -145,9 +148,10 @@ class Agent:
         for client in [tools] if isinstance(tools, ToolClientProtocol) else list(tools or ()):
             self._hub.add(client)
         self._functions: FunctionTools | None = None
-        self._sandbox_profile = sandbox_profile
-        self._sandbox_db = sandbox_db if sandbox_db is not None else self.settings.sandbox_db
-        self._sandbox_store: Any = None
+        self._stripe_options = StripeOptions(
+            profile=sandbox_profile, db=sandbox_db if sandbox_db is not None else self.settings.sandbox_db
+        )
+        self._sandbox: SandboxControls | None = None
         self._conversations: dict[str, Conversation] = {}
         self._turn_ids = 0
         self.held: RunningTurn | None = None
@@ -192,30 +196,18 @@ class Agent:
 
     @property
     def sandbox_store(self) -> Any:
-        """The Stripe sandbox's store (None when Stripe is live)."""
+        """The Stripe sandbox's store (None when Stripe is live or replaced by ``tools=``)."""
         self._tool_client()
-        return self._sandbox_store
+        return self._sandbox.store if self._sandbox is not None else None
 
     def _tool_client(self) -> ToolHub:
         with self._lock:
             if self._stripe_from_settings:
                 self._stripe_from_settings = False
-                self._hub.add(self._build_tool_client(), name="stripe")
+                stripe = plugins.stripe_tools(self.settings, self._stripe_options)
+                self._sandbox = stripe.sandbox
+                self._hub.add(stripe.client, name="stripe")
             return self._hub
-
-    def _build_tool_client(self) -> ToolClientProtocol:
-        from stripe_nb_agent.tools.client import ToolClient
-
-        def sandbox_server() -> Any:
-            from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
-
-            store = StripeStore(path=self._sandbox_db)
-            self._sandbox_store = store
-            return build_stripe_sandbox_server(self._sandbox_profile, store=store)
-
-        # Each turn enforces its own policy (it may differ per request), so the client runs what
-        # the turn lets through.
-        return ToolClient.for_settings(self.settings, sandbox_server_factory=sandbox_server, policy="auto")
 
     # --- more tool servers, and Python functions as tools -------------------------------------
 
@@ -348,10 +340,9 @@ class Agent:
         """The sandbox's "now" (its data is dated around it), without starting the sandbox."""
         from datetime import UTC, datetime
 
-        from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW
-
-        store = self._sandbox_store
-        now = store.now() if store is not None else FIXED_NOW
+        now = self._sandbox.now() if self._sandbox is not None else plugins.sandbox_clock()
+        if now is None:
+            return "sandbox clock unknown"
         return f"sandbox clock {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC"
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
@@ -410,9 +401,9 @@ class Agent:
         if closers:
             self.loop.run(_close_all(closers))
         # Releases the sandbox store's file, so a new Agent in this kernel can open it.
-        store, self._sandbox_store = self._sandbox_store, None
-        if store is not None:
-            store.close()
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.close()
 
 
 async def _list_tools(client: ToolClientProtocol, refresh: bool) -> Sequence[ToolSpec]:

@@ -26,7 +26,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
-from stripe_nb_agent.config import ENV_STRIPE_KEY, Secret, Settings
+from stripe_nb_agent.config import ENV_STRIPE_KEY, Secret
 from stripe_nb_agent.errors import ToolAuthError, ToolConnectError
 from stripe_nb_agent.tools.catalog import (
     DEFAULT_TTL_S,
@@ -57,7 +57,6 @@ DEFAULT_CALL_TIMEOUT_S = 60.0
 DEFAULT_CONNECT_TIMEOUT_S = 30.0
 # A server whose cursors never end must not hang the catalogue.
 DEFAULT_MAX_PAGES = 50
-SandboxServerFactory = Callable[[], Server[Any] | MCPServer[Any]]
 
 
 class ToolClient:
@@ -159,24 +158,6 @@ class ToolClient:
     ) -> ToolClient:
         """A server object in this process (the sandbox, a test server)."""
         return cls(InProcessTarget(server=server, mode=mode), label=label, **options)
-
-    @classmethod
-    def for_settings(
-        cls, settings: Settings, *, sandbox_server_factory: SandboxServerFactory, **options: Any
-    ) -> ToolClient:
-        """Live: Stripe's MCP server with the settings' key and account. Sandbox: the in-process sandbox."""
-        from stripe_nb_agent.tools.policy import default_policy
-
-        options.setdefault("policy", default_policy(settings))
-        if settings.stripe_mode == "live":
-            return cls.for_url(
-                settings.stripe_mcp_url,
-                key=settings.stripe_secret_key,
-                account=settings.stripe_account,
-                label="Stripe",
-                **options,
-            )
-        return cls.for_server(sandbox_server_factory(), label="Stripe", **options)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

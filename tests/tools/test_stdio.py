@@ -8,10 +8,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from stripe_nb_agent.config import Secret, resolve_settings
+from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import ToolConnectError
-from stripe_nb_agent.tools import HttpTarget, InProcessTarget, ToolClient
-from tests.tools.helpers import shop_server
+from stripe_nb_agent.tools import ToolClient
 
 pytestmark = pytest.mark.anyio
 
@@ -39,19 +38,3 @@ async def test_a_missing_command_raises_tool_connect_error_with_the_fix() -> Non
     async with ToolClient.for_command("no-such-mcp-server-binary", ["--x"]) as client:
         with anyio.fail_after(30), pytest.raises(ToolConnectError, match="no-such-mcp-server-binary"):
             await client.list_tools()
-
-
-def test_settings_choose_live_stripe_or_the_in_process_sandbox() -> None:
-    live = resolve_settings(stripe_secret_key=KEY, stripe_account="acct_9", environ={})
-    client = ToolClient.for_settings(live, sandbox_server_factory=shop_server)
-    assert isinstance(client.target, HttpTarget)
-    assert client.target.url == "https://mcp.stripe.com"
-    assert client.target.key == Secret(KEY)
-    assert client.target.account == "acct_9"
-    assert client.policy == "confirm"
-    assert KEY not in repr(client.target)
-
-    sandbox = ToolClient.for_settings(resolve_settings(environ={}), sandbox_server_factory=shop_server)
-    assert isinstance(sandbox.target, InProcessTarget)
-    assert sandbox.policy == "auto"
-    assert sandbox.label == "Stripe"

@@ -1,0 +1,124 @@
+"""The seam between the layers and what they are wired to: hooks that plugins, found by name, answer.
+
+``agent/``, ``llm/`` and ``tools/`` never import the sandbox. When they need to know what the
+settings point at (which models exist and where, which Stripe tool server to talk to) they call
+the hooks below, and plugins answer. The built-in plugin is :mod:`stripe_nb_agent.wiring`, the
+composition root that turns settings into endpoints and starts the sandbox when it is needed. It is
+loaded by name, exactly as an installed plugin is (a distribution lists its module under the
+``stripe_nb_agent`` entry-point group). This is simonw/llm's shape: its own OpenAI models come in
+through the same ``register_models`` hook as any plugin's, so the core has no special case.
+
+A plugin is a module; each hook is an optional module-level function:
+
+``register_models(registry)``
+    Add models, aliases and hosts to a :class:`~stripe_nb_agent.llm.models.ModelRegistry`.
+    Called for every registry built with its defaults, built-in plugin first.
+``stripe_tools(settings, options)``
+    The Stripe tool server for these settings as a :class:`StripeTools`, or ``None`` to leave it
+    to the next plugin. Called once per Agent, on its first tool use.
+``sandbox_clock()``
+    The Stripe sandbox's "now" as a Unix time, without starting it (for status lines).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.llm.models import ModelRegistry
+    from stripe_nb_agent.tools.types import ToolClientProtocol
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "SandboxControls",
+    "StripeOptions",
+    "StripeTools",
+    "loaded_plugins",
+    "register_models",
+    "sandbox_clock",
+    "stripe_tools",
+]
+
+#: Loaded first, by name, through the same path as installed plugins.
+DEFAULT_PLUGINS: tuple[str, ...] = ("stripe_nb_agent.wiring",)
+#: Where installed distributions list their plugin modules (``[project.entry-points."stripe_nb_agent"]``).
+ENTRY_POINT_GROUP = "stripe_nb_agent"
+
+_lock = threading.Lock()
+_plugins: tuple[ModuleType, ...] | None = None
+
+
+class SandboxControls(Protocol):
+    """What a notebook may do to a sandboxed Stripe: look at its store, reset it, close its file."""
+
+    @property
+    def store(self) -> Any: ...
+
+    def now(self) -> float: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StripeOptions:
+    """How an Agent wants its Stripe sandbox, should the settings call for one."""
+
+    profile: str = "classic"
+    db: str | None = None
+
+
+@dataclass(frozen=True)
+class StripeTools:
+    """Stripe's tool server as an Agent sees it: a tool client, plus controls when it is a sandbox."""
+
+    client: ToolClientProtocol
+    sandbox: SandboxControls | None = None
+
+
+def loaded_plugins() -> tuple[ModuleType, ...]:
+    """The plugin modules, built-in first, each imported once per process."""
+    global _plugins
+    with _lock:
+        if _plugins is None:
+            names = list(DEFAULT_PLUGINS)
+            names += [name for name in _entry_point_modules() if name not in names]
+            _plugins = tuple(importlib.import_module(name) for name in names)
+        return _plugins
+
+
+def _entry_point_modules() -> list[str]:
+    from importlib.metadata import entry_points
+
+    return [entry.module for entry in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def _hooks(name: str) -> list[Callable[..., Any]]:
+    return [hook for plugin in loaded_plugins() if callable(hook := getattr(plugin, name, None))]
+
+
+def register_models(registry: ModelRegistry) -> None:
+    for hook in _hooks("register_models"):
+        hook(registry)
+
+
+def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:
+    for hook in _hooks("stripe_tools"):
+        answer = hook(settings, options)
+        if answer is not None:
+            return answer  # type: ignore[no-any-return]  # the hook's documented contract
+    raise RuntimeError(f"No plugin provides Stripe's tools (looked in {', '.join(DEFAULT_PLUGINS)}).")
+
+
+def sandbox_clock() -> float | None:
+    for hook in _hooks("sandbox_clock"):
+        now = hook()
+        if now is not None:
+            return float(now)
+    return None
