@@ -24,7 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stripe_nb_agent.config import Secret
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer, StripeStore
 from stripe_nb_agent.tools.client import ToolClient
 

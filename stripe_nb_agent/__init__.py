@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from stripe_nb_agent._lazy import lazy_names
-from stripe_nb_agent.config import install_log_redaction
+from stripe_nb_agent.redaction import install_log_redaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from stripe_nb_agent.agent.agent import Agent, RunningTurn
     from stripe_nb_agent.agent.conversation import Conversation
     from stripe_nb_agent.agent.events import TurnMetrics, TurnResult
-    from stripe_nb_agent.config import Settings, Status, redact, resolve_settings
+    from stripe_nb_agent.config import Settings, Status, resolve_settings
     from stripe_nb_agent.errors import StripeNbAgentError
     from stripe_nb_agent.llm.custom import CustomDeployment, rerank
     from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
     from stripe_nb_agent.llm.local_server import stop_local_servers
     from stripe_nb_agent.llm.models import register_local_model, register_model
+    from stripe_nb_agent.redaction import redact
     from stripe_nb_agent.search import cosine_top_k, semantic_search
     from stripe_nb_agent.ui.chat import ChatWidget
 
@@ -79,7 +80,7 @@ _LAZY = {
     "TurnResult": "stripe_nb_agent.agent.events",
     "Settings": "stripe_nb_agent.config",
     "Status": "stripe_nb_agent.config",
-    "redact": "stripe_nb_agent.config",
+    "redact": "stripe_nb_agent.redaction",
     "resolve_settings": "stripe_nb_agent.config",
     "StripeNbAgentError": "stripe_nb_agent.errors",
     "CustomDeployment": "stripe_nb_agent.llm.custom",

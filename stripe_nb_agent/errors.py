@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_nb_agent.redaction import redact
+
 __all__ = [
     "AgentError",
     "ConfigError",
@@ -59,9 +61,6 @@ class StripeNbAgentError(Exception):
     """Root of every error stripe-nb-agent raises on purpose. The message is already redacted."""
 
     def __init__(self, message: str, *args: Any) -> None:
-        # Imported here: config imports this module for its own errors.
-        from stripe_nb_agent.config import redact
-
         self.message = redact(message)
         super().__init__(self.message, *args)
 
@@ -93,8 +92,6 @@ class ModelHTTPError(ModelError):
     """A non-2xx answer that retries did not fix."""
 
     def __init__(self, message: str, *, status_code: int, body: str = "") -> None:
-        from stripe_nb_agent.config import redact
-
         super().__init__(message)
         self.status_code = status_code
         self.body = redact(body)

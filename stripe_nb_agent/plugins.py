@@ -8,16 +8,7 @@ loaded by name, exactly as an installed plugin is (a distribution lists its modu
 ``stripe_nb_agent`` entry-point group). This is simonw/llm's shape: its own OpenAI models come in
 through the same ``register_models`` hook as any plugin's, so the core has no special case.
 
-A plugin is a module; each hook is an optional module-level function:
-
-``register_models(registry)``
-    Add models, aliases and hosts to a :class:`~stripe_nb_agent.llm.models.ModelRegistry`.
-    Called for every registry built with its defaults, built-in plugin first.
-``stripe_tools(settings, options)``
-    The Stripe tool server for these settings as a :class:`StripeTools`, or ``None`` to leave it
-    to the next plugin. Called once per Agent, on its first tool use.
-``sandbox_clock()``
-    The Stripe sandbox's "now" as a Unix time, without starting it (for status lines).
+A plugin is a module defining any of the hooks in :mod:`stripe_nb_agent.hookspecs`.
 """
 
 from __future__ import annotations
@@ -25,21 +16,18 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.config import ServiceStatus, Settings
+    from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTools
     from stripe_nb_agent.llm.models import ModelRegistry
-    from stripe_nb_agent.tools.types import ToolClientProtocol
 
 __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
-    "SandboxControls",
-    "StripeOptions",
-    "StripeTools",
+    "describe_services",
     "loaded_plugins",
     "register_models",
     "sandbox_clock",
@@ -53,33 +41,6 @@ ENTRY_POINT_GROUP = "stripe_nb_agent"
 
 _lock = threading.Lock()
 _plugins: tuple[ModuleType, ...] | None = None
-
-
-class SandboxControls(Protocol):
-    """What a notebook may do to a sandboxed Stripe: look at its store, reset it, close its file."""
-
-    @property
-    def store(self) -> Any: ...
-
-    def now(self) -> float: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class StripeOptions:
-    """How an Agent wants its Stripe sandbox, should the settings call for one."""
-
-    profile: str = "classic"
-    db: str | None = None
-
-
-@dataclass(frozen=True)
-class StripeTools:
-    """Stripe's tool server as an Agent sees it: a tool client, plus controls when it is a sandbox."""
-
-    client: ToolClientProtocol
-    sandbox: SandboxControls | None = None
 
 
 def loaded_plugins() -> tuple[ModuleType, ...]:
@@ -116,9 +77,17 @@ def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:
     raise RuntimeError(f"No plugin provides Stripe's tools (looked in {', '.join(DEFAULT_PLUGINS)}).")
 
 
-def sandbox_clock() -> float | None:
+def describe_services(settings: Settings, sandbox: SandboxControls | None) -> tuple[ServiceStatus, ...]:
+    for hook in _hooks("describe_services"):
+        rows = hook(settings, sandbox)
+        if rows is not None:
+            return tuple(rows)
+    return ()
+
+
+def sandbox_clock() -> str | None:
     for hook in _hooks("sandbox_clock"):
-        now = hook()
-        if now is not None:
-            return float(now)
+        note = hook()
+        if note is not None:
+            return str(note)
     return None

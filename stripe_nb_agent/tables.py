@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from stripe_nb_agent.config import key_hint, redact
-from stripe_nb_agent.currency import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES, currency_exponent
+from stripe_nb_agent.money import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES, currency_exponent
+from stripe_nb_agent.redaction import key_hint, redact
 from stripe_nb_agent.tools.types import ToolResult
 
 __all__ = [

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stripe_nb_agent.plugins import StripeOptions, StripeTools
+from stripe_nb_agent.config import ServiceStatus
+from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTools
 
 if TYPE_CHECKING:
     from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.redaction import Secret
 
-__all__ = ["SandboxStore", "sandbox_clock", "stripe_tools"]
+__all__ = ["SandboxStore", "describe_services", "sandbox_clock", "stripe_tools"]
 
 
 class SandboxStore:
@@ -30,8 +32,8 @@ class SandboxStore:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def now(self) -> float:
-        return float(self.store.now())
+    def clock(self) -> str:
+        return _clock_note(self.store.now())
 
     def close(self) -> None:
         self.store.close()
@@ -60,8 +62,62 @@ def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:
     return StripeTools(ToolClient.for_server(server, label="Stripe", policy="auto"), SandboxStore(store))
 
 
-def sandbox_clock() -> float:
+def sandbox_clock() -> str:
     """The sandbox's frozen "now", without starting it: its seed data is dated around it."""
     from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW
 
-    return float(FIXED_NOW)
+    return _clock_note(FIXED_NOW)
+
+
+def _clock_note(now: float) -> str:
+    from datetime import UTC, datetime
+
+    return f"sandbox clock {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def describe_services(settings: Settings, sandbox: SandboxControls | None) -> tuple[ServiceStatus, ...]:
+    """Where the model's and Stripe's calls go, with keys as hints; contacts nothing, starts nothing."""
+    if settings.model_mode == "live":
+        model = ServiceStatus("model (DAT1)", "live", settings.dat1_root, _hint(settings.dat1_api_key))
+    else:
+        model = ServiceStatus(
+            "model (DAT1)", "sandbox", "local sandbox model server", "(none needed)", _stand_in_note()
+        )
+    if settings.stripe_mode == "live":
+        note = "LIVE MODE: real money" if settings.stripe_livemode_key else "test mode"
+        if settings.stripe_account:
+            note += f"; acting for {settings.stripe_account}"
+        stripe = ServiceStatus(
+            "Stripe (MCP)", "live", settings.stripe_mcp_url, _hint(settings.stripe_secret_key), note
+        )
+    else:
+        note = "offline, fake data"
+        if settings.sandbox_db:
+            note += f"; state kept in {settings.sandbox_db}"
+        note += f"; {sandbox.clock() if sandbox is not None else sandbox_clock()}"
+        stripe = ServiceStatus("Stripe (MCP)", "sandbox", "in-process Stripe sandbox", "(none needed)", note)
+    return (model, stripe)
+
+
+def _hint(secret: Secret | None) -> str:
+    return secret.hint if secret else "(none)"
+
+
+def _stand_in_note() -> str:
+    # Whether the embedding extra is installed, without loading it: status must stay instant.
+    import importlib.util
+
+    from stripe_nb_agent.errors import ConfigError
+    from stripe_nb_agent.llm.local_embeddings import installed_model_files
+
+    try:
+        installed_model_files()
+        runtime = all(importlib.util.find_spec(p) is not None for p in ("onnxruntime", "tokenizers"))
+    except ConfigError:
+        runtime = False
+    if runtime:
+        return "deterministic stand-in, not a language model (reads requests with its phrasebook)"
+    return (
+        "deterministic stand-in, not a language model; WEAKER FALLBACK: keyword rules, as the "
+        "embedding extra is missing (pip install 'stripe-nb-agent[embeddings]')"
+    )

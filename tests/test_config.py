@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stripe_nb_agent.config import Secret, key_hint, redact, register_secret, resolve_settings
+from stripe_nb_agent.config import Status, resolve_settings
 from stripe_nb_agent.errors import (
     ConfigError,
     LiveKeyRefusedError,
@@ -15,6 +15,8 @@ from stripe_nb_agent.errors import (
     ModelHTTPError,
     StripeNbAgentError,
 )
+from stripe_nb_agent.redaction import Secret, key_hint, redact, register_secret
+from stripe_nb_agent.wiring import describe_services
 
 TEST_KEY = "sk_test_51AbCdEfGhIjKlMnOpQrStUvWxa1b2"
 LIVE_KEY = "sk_live_51ZyXwVuTsRqPoNmLkJiHgFeDc9z8y"
@@ -74,7 +76,7 @@ def test_live_key_is_refused_unless_allowed() -> None:
     assert "sk_live_…9z8y" in str(info.value)
     allowed = resolve_settings(environ={"STRIPE_SECRET_KEY": LIVE_KEY}, allow_live=True)
     assert allowed.stripe_livemode_key
-    assert "LIVE MODE" in str(allowed.status())
+    assert "LIVE MODE" in str(Status(describe_services(allowed, None)))
 
 
 def test_restricted_live_key_is_refused_too() -> None:
@@ -106,7 +108,8 @@ def test_status_shows_hints_never_keys() -> None:
     settings = resolve_settings(
         environ={"STRIPE_SECRET_KEY": TEST_KEY, "DAT1_API_KEY": "dat1-secret-value-9876"}
     )
-    text = str(settings.status()) + settings.status()._repr_html_() + repr(settings)
+    status = Status(describe_services(settings, None))
+    text = str(status) + status._repr_html_() + repr(settings)
     assert TEST_KEY not in text
     assert "dat1-secret-value-9876" not in text
     assert "sk_test_…a1b2" in text
@@ -114,7 +117,7 @@ def test_status_shows_hints_never_keys() -> None:
 
 
 def test_sandbox_status_labels_the_stand_in_honestly() -> None:
-    text = str(resolve_settings(environ={}).status())
+    text = str(Status(describe_services(resolve_settings(environ={}), None)))
     assert "not a language model" in text
     assert "sandbox" in text
 
@@ -178,7 +181,7 @@ def test_secret_never_prints_its_value(caplog: pytest.LogCaptureFixture) -> None
 def test_sandbox_state_file_comes_from_the_environment_and_shows_in_status() -> None:
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_SANDBOX_DB": "/tmp/workshop.sqlite3"})
     assert settings.sandbox_db == "/tmp/workshop.sqlite3"
-    assert "state kept in /tmp/workshop.sqlite3" in str(settings.status())
+    assert "state kept in /tmp/workshop.sqlite3" in str(Status(describe_services(settings, None)))
 
 
 def test_redact_masks_client_secrets_keeping_the_object_id() -> None:

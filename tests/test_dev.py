@@ -91,7 +91,7 @@ def test_keys_in_a_dotenv_with_lab_live_show_live_per_service_and_contact_nothin
 def test_without_live_status_says_the_mode_is_forced_and_how_to_go_live(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(f"DAT1_API_KEY={DAT1_KEY}\nSTRIPE_SECRET_KEY={STRIPE_KEY}\n")
     env, _ = load_dev().lab_command([], {})
-    status = resolve_settings(dotenv=tmp_path / ".env", environ=env).status()
+    status = Agent(resolve_settings(dotenv=tmp_path / ".env", environ=env)).status()
     assert [s.mode for s in status.services] == ["sandbox", "sandbox"]
     assert "forced to sandbox by STRIPE_NB_AGENT_MODE=sandbox in the environment" in str(status)
     assert "dev.py lab --live" in status._repr_html_()

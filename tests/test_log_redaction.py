@@ -11,10 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import ModelError, ToolError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools import ToolClient
 from tests.llm.loopback import serve
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from stripe_nb_agent import plugins, wiring
-from stripe_nb_agent.config import Secret, resolve_settings
-from stripe_nb_agent.plugins import StripeOptions
+from stripe_nb_agent.config import resolve_settings
+from stripe_nb_agent.hookspecs import StripeOptions
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools.client import ToolClient
 from stripe_nb_agent.tools.targets import HttpTarget, InProcessTarget
 
@@ -32,7 +33,7 @@ def test_without_keys_the_sandbox_is_started_in_process_with_its_store() -> None
         assert isinstance(stripe.client.target, InProcessTarget)
         assert stripe.client.label == "Stripe"
         assert stripe.sandbox is not None
-        assert stripe.sandbox.now() == plugins.sandbox_clock()
+        assert stripe.sandbox.clock() == plugins.sandbox_clock() == "sandbox clock 2026-06-30 12:00 UTC"
         assert "customer" in stripe.sandbox.store.kinds()
     finally:
         if stripe.sandbox is not None:

@@ -19,7 +19,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent import plugins
@@ -29,8 +28,8 @@ from stripe_nb_agent.agent.events import AgentEvent, Approval, TurnResult
 from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
 from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_settings
 from stripe_nb_agent.errors import UsageError
+from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions
 from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
-from stripe_nb_agent.plugins import SandboxControls, StripeOptions
 from stripe_nb_agent.tools.hub import ToolHub
 from stripe_nb_agent.tools.types import (
     DEFAULT_MAX_RESULT_CHARS,
@@ -229,7 +228,7 @@ class Agent:
         """
         import shlex
 
-        from stripe_nb_agent.config import Secret
+        from stripe_nb_agent.redaction import Secret
         from stripe_nb_agent.tools.client import ToolClient
 
         client: ToolClientProtocol
@@ -325,25 +324,17 @@ class Agent:
 
     def status(self) -> Status:
         """The model and Stripe services, then every connected tool server (nothing is contacted)."""
-        services = self.settings.status().services
+        services = plugins.describe_services(self.settings, self._sandbox)
         if not self._stripe_from_settings and "stripe" not in self._hub.members:
             # tools= replaced the settings' Stripe client: the server rows say what is connected.
             services = tuple(s for s in services if not s.service.startswith("Stripe"))
-        elif self.settings.stripe_mode == "sandbox":
-            services = tuple(
-                replace(s, note=f"{s.note}; {self.sandbox_clock()}") if s.service.startswith("Stripe") else s
-                for s in services
-            )
         return Status(services, tuple(self._hub.rows()), mode_note=self.settings.mode_note)
 
     def sandbox_clock(self) -> str:
         """The sandbox's "now" (its data is dated around it), without starting the sandbox."""
-        from datetime import UTC, datetime
-
-        now = self._sandbox.now() if self._sandbox is not None else plugins.sandbox_clock()
-        if now is None:
-            return "sandbox clock unknown"
-        return f"sandbox clock {datetime.fromtimestamp(now, UTC):%Y-%m-%d %H:%M} UTC"
+        if self._sandbox is not None:
+            return self._sandbox.clock()
+        return plugins.sandbox_clock() or "sandbox clock unknown"
 
     def tools(self, *, refresh: bool = False) -> list[ToolSpec]:
         """Every tool of every connected server (``spec.server`` names which)."""

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stripe_nb_agent.config import redact
 from stripe_nb_agent.errors import TurnInProgressError, UsageError
 from stripe_nb_agent.llm.types import Message, SystemMessage
+from stripe_nb_agent.redaction import redact
 
 __all__ = ["DEFAULT_SYSTEM_PROMPT", "Conversation", "TurnRecord"]
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from stripe_nb_agent.currency import format_amount
+from stripe_nb_agent.money import format_amount
 from stripe_nb_agent.tools.classify import name_words
 from stripe_nb_agent.tools.results import mentioned_ids
 

@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx2
 
-from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Secret, Settings, resolve_settings
+from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
 from stripe_nb_agent.errors import (
     MissingKeyError,
     ModelAuthError,
@@ -33,6 +33,7 @@ from stripe_nb_agent.errors import (
 )
 from stripe_nb_agent.llm.errors_http import HTTPAdvice, auth_message, http_message, unreachable_message
 from stripe_nb_agent.llm.retry import RetryPolicy, parse_retry_after
+from stripe_nb_agent.redaction import Secret
 
 __all__ = [
     "DEFAULT_TIMEOUT",

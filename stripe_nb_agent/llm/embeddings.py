@@ -29,10 +29,11 @@ import httpx2
 import numpy as np
 from numpy.typing import NDArray
 
-from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Secret, Settings, resolve_settings
+from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
 from stripe_nb_agent.errors import MissingKeyError, ModelError, UsageError
 from stripe_nb_agent.llm.custom import DEFAULT_TIMEOUT, Auth, post_json, run_sync
 from stripe_nb_agent.llm.retry import RetryPolicy
+from stripe_nb_agent.redaction import Secret
 
 __all__ = [
     "DAT1_EMBEDDING_MODEL",

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.llm.types import Message
+from stripe_nb_agent.redaction import Secret
 
 __all__ = ["Endpoint", "Surface"]
 

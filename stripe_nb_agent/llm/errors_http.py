@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from stripe_nb_agent.config import ENV_DAT1_KEY, Secret
+from stripe_nb_agent.config import ENV_DAT1_KEY
+from stripe_nb_agent.redaction import Secret
 
 __all__ = ["HTTPAdvice", "auth_message", "http_message", "server_message", "unreachable_message"]
 

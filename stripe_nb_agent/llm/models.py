@@ -21,13 +21,14 @@ from typing import Literal
 
 import httpx2
 
-from stripe_nb_agent.config import ENV_DAT1_KEY, Secret, Settings
+from stripe_nb_agent.config import ENV_DAT1_KEY, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint, Surface
 from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
 from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
+from stripe_nb_agent.redaction import Secret
 
 __all__ = [
     "DEFAULT_LIVE_MODEL",

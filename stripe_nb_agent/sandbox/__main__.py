@@ -85,7 +85,7 @@ def _check(args: argparse.Namespace) -> int:
     import anyio
     import httpx2
 
-    from stripe_nb_agent.config import Secret
+    from stripe_nb_agent.redaction import Secret
     from stripe_nb_agent.tools.client import ToolClient
 
     with SandboxModelServer(pace=0) as model, SandboxMCPHTTPServer(profile=args.profile) as mcp:

@@ -26,8 +26,9 @@ from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 from pydantic import ValidationError
 
-from stripe_nb_agent.config import ENV_STRIPE_KEY, Secret
+from stripe_nb_agent.config import ENV_STRIPE_KEY
 from stripe_nb_agent.errors import ToolAuthError, ToolConnectError
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools.catalog import (
     DEFAULT_TTL_S,
     Catalog,

@@ -29,8 +29,8 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import ToolAuthError, ToolConnectError, ToolError
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools.targets import HttpTarget, InProcessTarget, StdioTarget, Target, describe
 
 __all__ = ["Session", "SessionExpired", "SessionLost", "auth_error", "is_session_expired", "leaf_exception"]

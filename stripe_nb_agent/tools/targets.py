@@ -1,7 +1,7 @@
 """Where a tool client connects: a URL, a command, or a server object in this process.
 
 Targets are plain values; :mod:`stripe_nb_agent.tools.session` turns one into a live MCP
-``Client``. Keys stay :class:`~stripe_nb_agent.config.Secret` until the wire: a header built at
+``Client``. Keys stay :class:`~stripe_nb_agent.redaction.Secret` until the wire: a header built at
 connect time, or the child's environment (never its command line, which ``ps`` shows to every
 user of the machine).
 """
@@ -16,7 +16,7 @@ import httpx2
 from mcp.server import Server
 from mcp.server.mcpserver import MCPServer
 
-from stripe_nb_agent.config import Secret, key_hint
+from stripe_nb_agent.redaction import Secret, key_hint
 
 __all__ = ["DEFAULT_MODE", "HttpTarget", "InProcessTarget", "StdioTarget", "Target", "describe"]
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from stripe_nb_agent.agent.events import ToolCallRecord, TurnMetrics, TurnResult
-from stripe_nb_agent.config import redact
+from stripe_nb_agent.redaction import redact
 from stripe_nb_agent.tables import result_table, to_frame
 from stripe_nb_agent.ui.render import (
     MAX_TABLE_ROWS,

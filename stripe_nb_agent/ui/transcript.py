@@ -7,8 +7,8 @@ import secrets
 from pathlib import Path
 
 from stripe_nb_agent.agent.conversation import Conversation
-from stripe_nb_agent.config import redact
 from stripe_nb_agent.errors import UsageError
+from stripe_nb_agent.redaction import redact
 from stripe_nb_agent.ui.render import arguments_text, escape, markdown_code, markdown_fence
 
 __all__ = ["export_transcript", "transcript_markdown"]

@@ -21,10 +21,11 @@ from stripe_nb_agent.agent.events import (
     TurnFinished,
 )
 from stripe_nb_agent.agent.turn import Turn, TurnOptions
-from stripe_nb_agent.config import Secret, resolve_settings
+from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.errors import ToolAuthError
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.models import ModelRegistry
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.sandbox.model import SandboxModelServer
 from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer, StripeStore
 from stripe_nb_agent.tools.client import ToolClient

@@ -10,7 +10,6 @@ import anyio
 import httpx2
 import pytest
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import (
     ModelAuthError,
     ModelConnectError,
@@ -24,6 +23,7 @@ from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.llm.types import Completed, ReasoningDelta, StreamEvent, TextDelta, ToolCall
+from stripe_nb_agent.redaction import Secret
 from tests.llm.streams import TOOL_TURN, TOOL_TURN_ARGUMENTS, chunk, sse
 
 pytestmark = pytest.mark.anyio

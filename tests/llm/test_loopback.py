@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
 from stripe_nb_agent.llm.types import Completed, TextDelta
+from stripe_nb_agent.redaction import Secret
 from tests.llm.loopback import serve
 
 pytestmark = pytest.mark.anyio

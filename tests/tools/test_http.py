@@ -10,8 +10,8 @@ import anyio
 import httpx2
 import pytest
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import ToolAuthError, ToolConnectError
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools import ToolClient
 from tests.tools.helpers import BearerGate, MethodCounter, free_port, loopback, shop_server
 

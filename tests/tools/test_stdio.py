@@ -8,8 +8,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from stripe_nb_agent.config import Secret
 from stripe_nb_agent.errors import ToolConnectError
+from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools import ToolClient
 
 pytestmark = pytest.mark.anyio

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from stripe_nb_agent.sandbox.model.money import Money, format_money, parse_money
 from stripe_nb_agent.sandbox.model.planner import DISCLOSURE, Persona, Plan, plan_reply
 from stripe_nb_agent.sandbox.model.server import (
     ENV_PACE,
@@ -18,15 +17,13 @@ __all__ = [
     "DISCLOSURE",
     "ENV_PACE",
     "PERSONAS",
-    "Money",
     "Persona",
     "Plan",
     "SandboxModelServer",
     "ServerState",
     "build_app",
-    "format_money",
+    "format_amount",
     "get_sandbox_model_server",
     "model_name",
-    "parse_money",
     "plan_reply",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from stripe_nb_agent.sandbox.model.money import format_money
+from stripe_nb_agent.money import format_amount
 
 __all__ = ["amount_of", "describe", "table"]
 
@@ -19,7 +19,7 @@ def amount_of(obj: dict[str, Any], key: str = "amount") -> str | None:
     recurring = obj.get("recurring")
     if isinstance(recurring, dict):
         interval = recurring.get("interval")
-    return format_money(value, str(obj.get("currency") or "usd"), interval if key == "unit_amount" else None)
+    return format_amount(value, str(obj.get("currency") or "usd"), interval if key == "unit_amount" else None)
 
 
 def _joined(*parts: str | None, sep: str = ", ") -> str:

@@ -11,7 +11,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stripe_nb_agent.sandbox.model.toolbox import Call, Missing, Observation, Toolbox, as_list
+from stripe_nb_agent.sandbox.model.offered_tools import Call, Missing, Observation, OfferedTools, as_list
 
 __all__ = [
     "Context",
@@ -49,7 +49,7 @@ Step = Generator[list[Call], list[Observation], Observation]
 class Context:
     """What a workflow may use besides its request: the tools, and ids from earlier turns."""
 
-    box: Toolbox
+    box: OfferedTools
     # Object ids mentioned in each earlier exchange (a user message and what followed), oldest first.
     memory: tuple[tuple[str, ...], ...] = ()
     objects: Mapping[str, dict[str, Any]] = field(default_factory=dict)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from stripe_nb_agent.money import Money, format_amount
 from stripe_nb_agent.sandbox.model.answer import table
 from stripe_nb_agent.sandbox.model.flow import Context, Report, Workflow, ask, need, one, step
 from stripe_nb_agent.sandbox.model.intents import Intent
-from stripe_nb_agent.sandbox.model.money import Money, format_money
+from stripe_nb_agent.sandbox.model.offered_tools import FETCH_TOOL, Call, Missing, Observation, as_list
 from stripe_nb_agent.sandbox.model.reads import one_customer, product_step
-from stripe_nb_agent.sandbox.model.toolbox import FETCH_TOOL, Call, Missing, Observation, as_list
 
 __all__ = [
     "CAP",
@@ -252,7 +252,7 @@ def _top_spenders(ctx: Context, intent: Intent) -> Workflow:
             if row.get("customer_name")
             else f"`{row['customer']}`"
         )
-        lines.append(f"| {who} | {format_money(totals[row['customer']], currency)} |")
+        lines.append(f"| {who} | {format_amount(totals[row['customer']], currency)} |")
     others = sorted(c.upper() for c in currencies if c != currency)
     notes = [
         f"No tool here ranks customers by spend, so I added up your {len(listed)} newest payments "

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox
+from stripe_nb_agent.sandbox.model.offered_tools import Call, Observation, OfferedTools
 
 __all__ = ["NamedReply", "plan_named_tool"]
 
@@ -33,7 +33,7 @@ class NamedReply:
     calls: tuple[Call, ...] = ()
 
 
-def _named(text: str, box: Toolbox) -> str | None:
+def _named(text: str, box: OfferedTools) -> str | None:
     """The offered tool the request names, longest name first (``a_b_c`` before ``a_b``)."""
     for name in sorted(box.schemas, key=len, reverse=True):
         escaped = re.escape(name)
@@ -116,7 +116,7 @@ def _answer(observation: Observation) -> str:
     return f"`{name}` answered: {text[:600]}"
 
 
-def plan_named_tool(text: str, box: Toolbox, rounds: list[list[Observation]]) -> NamedReply | None:
+def plan_named_tool(text: str, box: OfferedTools, rounds: list[list[Observation]]) -> NamedReply | None:
     """The reply for a request that names an offered tool; None when it names none."""
     name = _named(text, box)
     if name is None:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from stripe_nb_agent.sandbox.model.intents import Intent, parse_intents
 from stripe_nb_agent.sandbox.model.named_tools import plan_named_tool
-from stripe_nb_agent.sandbox.model.toolbox import Call, Observation, Toolbox, looks_failed
+from stripe_nb_agent.sandbox.model.offered_tools import Call, Observation, OfferedTools, looks_failed
 from stripe_nb_agent.sandbox.model.understand import load_phrasebook, reader
 from stripe_nb_agent.sandbox.model.workflows import Context, Report, Stop, Workflow, workflow_for
 
@@ -137,7 +137,7 @@ def plan_reply(
     max_rounds: int = DEFAULT_MAX_ROUNDS,
 ) -> Plan:
     """Plan the assistant's next message for this conversation."""
-    box = Toolbox.from_request(tools)
+    box = OfferedTools.from_request(tools)
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
     text = _text(messages[last_user].get("content")) if last_user >= 0 else ""
     memory, objects = _memory(messages[: max(last_user, 0)])
@@ -362,7 +362,7 @@ def _describe(intent: Intent) -> str:
     return f"{words} ({', '.join(str(e) for e in extras)})" if extras else words
 
 
-def examples_for(box: Toolbox) -> tuple[str, ...]:
+def examples_for(box: OfferedTools) -> tuple[str, ...]:
     """The example requests the offered tools can carry out (all of :data:`EXAMPLES` without tools)."""
     if box.profile == "none":
         return EXAMPLES
@@ -374,12 +374,12 @@ def examples_for(box: Toolbox) -> tuple[str, ...]:
     return tuple(shown)
 
 
-def _takes(box: Toolbox, op: str, args: dict[str, Any]) -> bool:
+def _takes(box: OfferedTools, op: str, args: dict[str, Any]) -> bool:
     found = box.tool(op[5:], args) if op.startswith("tool:") else box.op(op, args)
     return isinstance(found, Call) and not found.missing and not found.dropped
 
 
-def _examples(box: Toolbox, brief: bool) -> str:
+def _examples(box: OfferedTools, brief: bool) -> str:
     shown = examples_for(box)
     if not shown:
         return "- (none of my example requests fit the tools offered in this chat)"
@@ -406,7 +406,7 @@ def _small_talk(text: str) -> str | None:
     return None
 
 
-def _greeting(box: Toolbox, brief: bool) -> str:
+def _greeting(box: OfferedTools, brief: bool) -> str:
     if brief:
         return "Hi! Sandbox stand-in here (rule-based, not a language model). Ask me about your Stripe data."
     tools = (
@@ -420,7 +420,7 @@ def _greeting(box: Toolbox, brief: bool) -> str:
     )
 
 
-def _capabilities(box: Toolbox, brief: bool) -> str:
+def _capabilities(box: OfferedTools, brief: bool) -> str:
     tools = {
         "classic": "Stripe's per-resource tools",
         "generic": "Stripe's generic API tools",
@@ -432,7 +432,7 @@ def _capabilities(box: Toolbox, brief: bool) -> str:
     )
 
 
-def _unknown(text: str, box: Toolbox, brief: bool) -> str:
+def _unknown(text: str, box: OfferedTools, brief: bool) -> str:
     said = f"*{text.strip()[:80]}*" if text.strip() else "that"
     return (
         f"Sorry, I could not map {said} to a Stripe action: I'm a rule-based sandbox stand-in, not a "
@@ -445,5 +445,5 @@ def _no_tools(work: list[Intent], brief: bool) -> str:
     return (
         f"I can't do that here ({wanted}): no Stripe tools are offered in this chat. I'm a rule-based "
         "sandbox stand-in, not a language model; connect the Stripe tools and ask again, e.g.:\n"
-        f"{_examples(Toolbox(), brief)}"
+        f"{_examples(OfferedTools(), brief)}"
     )

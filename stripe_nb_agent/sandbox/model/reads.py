@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from stripe_nb_agent.money import format_amount
 from stripe_nb_agent.sandbox.model.answer import describe, table
 from stripe_nb_agent.sandbox.model.flow import Context, Report, Workflow, ask, check, need, one, step, stop
 from stripe_nb_agent.sandbox.model.intents import Intent
-from stripe_nb_agent.sandbox.model.money import format_money
-from stripe_nb_agent.sandbox.model.toolbox import DOCS_TOOL, FETCH_TOOL, Call, Missing, Observation, as_list
+from stripe_nb_agent.sandbox.model.offered_tools import (
+    DOCS_TOOL,
+    FETCH_TOOL,
+    Call,
+    Missing,
+    Observation,
+    as_list,
+)
 
 __all__ = [
     "account",
@@ -27,7 +34,7 @@ def balance(ctx: Context, intent: Intent) -> Workflow:
     data = one(obs)
 
     def sums(key: str) -> str:
-        parts = [format_money(b.get("amount", 0), b.get("currency", "usd")) for b in data.get(key) or []]
+        parts = [format_amount(b.get("amount", 0), b.get("currency", "usd")) for b in data.get(key) or []]
         return ", ".join(parts) or "nothing"
 
     return Report(f"Your balance: **{sums('available')}** available, {sums('pending')} pending.")

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from stripe_nb_agent.money import Money, format_amount
 from stripe_nb_agent.sandbox.model.answer import describe
 from stripe_nb_agent.sandbox.model.flow import Context, Report, Workflow, ask, need, one, step, stop
 from stripe_nb_agent.sandbox.model.intents import Intent
-from stripe_nb_agent.sandbox.model.money import Money, format_money
-from stripe_nb_agent.sandbox.model.toolbox import FETCH_TOOL, Call, Observation, as_list
+from stripe_nb_agent.sandbox.model.offered_tools import FETCH_TOOL, Call, Observation, as_list
 
 __all__ = ["refund"]
 
@@ -115,7 +115,7 @@ def _why_not(charge: dict[str, Any], want: Money | None) -> str | None:
     if want is not None and currency != want.currency:
         return f"it is in {currency.upper()}, not {want.currency.upper()}"
     if left <= 0 or (want is not None and left < want.amount):
-        return f"it has only {format_money(left, currency)} left to refund"
+        return f"it has only {format_amount(left, currency)} left to refund"
     return None
 
 

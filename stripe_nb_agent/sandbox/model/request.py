@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from stripe_nb_agent.sandbox.model.money import Money
+from stripe_nb_agent.money import Money
 
 __all__ = ["Intent", "Kind"]
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from typing import cast
 
-from stripe_nb_agent.sandbox.model.money import Money, parse_interval, parse_money
+from stripe_nb_agent.money import Money, parse_interval, parse_money
 from stripe_nb_agent.sandbox.model.request import Intent, Kind
 
 __all__ = ["by_rules", "qualified", "read_slots"]

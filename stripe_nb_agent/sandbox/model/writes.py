@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from stripe_nb_agent.money import format_amount, plain_amount
 from stripe_nb_agent.sandbox.model.answer import describe
 from stripe_nb_agent.sandbox.model.flow import (
     Context,
@@ -20,9 +21,8 @@ from stripe_nb_agent.sandbox.model.flow import (
     stop,
 )
 from stripe_nb_agent.sandbox.model.intents import Intent
-from stripe_nb_agent.sandbox.model.money import format_money, plain_amount
+from stripe_nb_agent.sandbox.model.offered_tools import FETCH_TOOL, Call, Missing, Observation, as_list
 from stripe_nb_agent.sandbox.model.reads import one_customer, product_step
-from stripe_nb_agent.sandbox.model.toolbox import FETCH_TOOL, Call, Missing, Observation, as_list
 
 __all__ = [
     "cancel_subscription",
@@ -180,7 +180,7 @@ def create_invoice(ctx: Context, intent: Intent) -> Workflow:
                 f"({describe({'object': 'price', **price})}), so I invoiced its amount once. "
                 "To bill it every period, start a subscription instead."
             )
-        added = format_money(amount, currency)
+        added = format_amount(amount, currency)
         total = {"amount_due": amount, "currency": currency}
     yield from step(ctx, "PostInvoiceitems", item_params, "add the item to the invoice")
     lines.append(f"- Added {added} to it.")

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
-from stripe_nb_agent.sandbox.stripe.catalog import check_amount, check_currency, check_metadata
+from stripe_nb_agent.sandbox.stripe.customers_products import check_amount, check_currency, check_metadata
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 from stripe_nb_agent.sandbox.stripe.payments import matching
 

@@ -11,8 +11,8 @@ from importlib import resources
 from typing import Any
 
 from stripe_nb_agent.sandbox.stripe.docs import SANDBOX_NOTICE, search_notes
+from stripe_nb_agent.sandbox.stripe.sandbox_tool import CallInfo, Handler, SandboxTool
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
-from stripe_nb_agent.sandbox.stripe.tooling import CallInfo, Handler, SandboxTool
 
 __all__ = ["CLASSIC_TOOLS", "account_info", "documentation_answer", "read_tool"]
 

@@ -7,9 +7,14 @@ from typing import Any
 
 from stripe_nb_agent.sandbox.stripe.classic import account_info, documentation_answer, read_tool
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.operations import OPERATIONS, Operation
+from stripe_nb_agent.sandbox.stripe.generic_operations import OPERATIONS, Operation
+from stripe_nb_agent.sandbox.stripe.sandbox_tool import (
+    CallInfo,
+    InputValidationError,
+    SandboxTool,
+    validate_input,
+)
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
-from stripe_nb_agent.sandbox.stripe.tooling import CallInfo, InputValidationError, SandboxTool, validate_input
 
 __all__ = ["GENERIC_TOOLS"]
 

@@ -31,8 +31,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from stripe_nb_agent.config import register_secret
 from stripe_nb_agent.errors import SandboxError
+from stripe_nb_agent.redaction import register_secret
 from stripe_nb_agent.sandbox.stripe.server import build_stripe_sandbox_server
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
 

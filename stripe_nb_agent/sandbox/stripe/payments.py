@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from stripe_nb_agent.money import currency_exponent, format_amount
 from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
-from stripe_nb_agent.sandbox.stripe.catalog import check_amount, check_currency, check_metadata
+from stripe_nb_agent.sandbox.stripe.customers_products import check_amount, check_currency, check_metadata
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.money import fee_for, format_amount
 
 __all__ = ["DECLINES", "PaymentsMixin", "matching"]
 
@@ -35,6 +35,13 @@ def matching(**filters: object) -> Callable[[StripeObject], bool]:
     """A list filter as Stripe's list parameters work: each given (not None) field must be equal."""
     given = {name: value for name, value in filters.items() if value is not None}
     return lambda obj: all(obj[name] == value for name, value in given.items())
+
+
+def fee_for(amount: int, currency: str) -> int:
+    """Stripe's standard card fee (2.9% + 30c; 3.6% for zero-decimal currencies)."""
+    if currency_exponent(currency) == 0:
+        return round(amount * 0.036)
+    return round(amount * 0.029) + 30
 
 
 class PaymentsMixin(StoreBase):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from stripe_nb_agent.sandbox.stripe.store import StripeStore
+from stripe_nb_agent.sandbox.stripe.objects import StripeObjects
 
 __all__ = ["populate"]
 
@@ -145,7 +144,7 @@ _DECLINE_METHODS = [
 ]
 
 
-def populate(store: StripeStore) -> None:
+def populate(store: StripeObjects) -> None:
     """Fill an empty store. Uses only the store's RNG and explicit timestamps: fully deterministic."""
     rng = store._rng
     now = store.now()
@@ -228,7 +227,7 @@ def populate(store: StripeStore) -> None:
 
 
 def _payments(
-    store: StripeStore,
+    store: StripeObjects,
     customers: list[tuple[str, str]],
     one_time: dict[str, list[tuple[str, int]]],
     start: int,
@@ -284,7 +283,7 @@ def _payments(
 
 
 def _invoices(
-    store: StripeStore,
+    store: StripeObjects,
     customers: list[tuple[str, str]],
     subs: list[tuple[dict[str, Any], str]],
     one_time: dict[str, list[tuple[str, int]]],

@@ -19,8 +19,13 @@ from mcp.server.lowlevel import Server
 
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
+from stripe_nb_agent.sandbox.stripe.sandbox_tool import (
+    CallInfo,
+    InputValidationError,
+    SandboxTool,
+    validate_input,
+)
 from stripe_nb_agent.sandbox.stripe.store import StripeStore
-from stripe_nb_agent.sandbox.stripe.tooling import CallInfo, InputValidationError, SandboxTool, validate_input
 
 __all__ = ["PROFILES", "Profile", "build_stripe_sandbox_server", "profile_tools"]
 

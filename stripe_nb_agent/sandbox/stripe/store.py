@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW, KINDS, StripeObject
-from stripe_nb_agent.sandbox.stripe.billing import BillingMixin
-from stripe_nb_agent.sandbox.stripe.catalog import CatalogMixin
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.payments import PaymentsMixin
+from stripe_nb_agent.sandbox.stripe.objects import StripeObjects
+from stripe_nb_agent.sandbox.stripe.seed import populate
 
 if TYPE_CHECKING:
     from stripe_nb_agent.sandbox.stripe.persistence import StoreFile
@@ -43,8 +42,8 @@ _CLAUSE = re.compile(
 )
 
 
-class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
-    """Stripe-shaped objects with Stripe's business rules, safe to share between threads and tasks.
+class StripeStore(StripeObjects):
+    """The sandbox's objects, seeded, searchable, optionally kept in a file; thread- and task-safe.
 
     ``path`` keeps the state in a SQLite file (loaded if it exists, each change written as it
     happens; one store per file at a time, :meth:`close` releases it);
@@ -117,8 +116,6 @@ class StripeStore(BillingMixin, PaymentsMixin, CatalogMixin):
 
     def _build_seed(self) -> None:
         import random
-
-        from stripe_nb_agent.sandbox.stripe.seed import populate
 
         with self._lock:
             self._rng = random.Random(self._seed)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from stripe_nb_agent.sandbox.model.money import format_money, parse_money
+from stripe_nb_agent.money import format_amount, parse_money
 
 
 @pytest.mark.parametrize(
@@ -58,4 +58,4 @@ def test_text_without_money_parses_to_none(text: str) -> None:
 def test_amounts_format_in_major_units_with_symbol(
     amount: int, currency: str, interval: str | None, shown: str
 ) -> None:
-    assert format_money(amount, currency, interval) == shown
+    assert format_amount(amount, currency, interval) == shown

@@ -11,8 +11,8 @@ import mcp
 import pytest
 
 from stripe_nb_agent.sandbox.model.answer import describe
+from stripe_nb_agent.sandbox.model.offered_tools import OfferedTools
 from stripe_nb_agent.sandbox.model.planner import examples_for, plan_reply
-from stripe_nb_agent.sandbox.model.toolbox import Toolbox
 from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
 
 pytestmark = pytest.mark.anyio
@@ -148,7 +148,7 @@ def test_read_only_tools_get_no_write_examples() -> None:
     read_only = [
         t for t in _tools("classic") if t["function"]["name"].startswith(("list_", "retrieve_", "search_"))
     ]
-    shown = examples_for(Toolbox.from_request(read_only))
+    shown = examples_for(OfferedTools.from_request(read_only))
     assert shown
     assert not any(e.startswith(("create", "refund")) for e in shown)
 

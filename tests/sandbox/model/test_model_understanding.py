@@ -19,6 +19,7 @@ from stripe_nb_agent.sandbox.model.understand import (
     reader,
     understanding,
 )
+from stripe_nb_agent.wiring import describe_services
 
 
 def installed_reader() -> Reader:
@@ -105,7 +106,7 @@ def test_the_stand_in_says_which_reader_it_runs() -> None:
     assert "phrasebook" in understanding()
     assert "phrasebook" in DISCLOSURE
     assert "weaker fallback" in FALLBACK_NOTE
-    note = resolve_settings(mode="sandbox", environ={}).status().services[0].note
+    note = describe_services(resolve_settings(mode="sandbox", environ={}), None)[0].note
     assert "stand-in, not a language model" in note
     assert "phrasebook" in note
 

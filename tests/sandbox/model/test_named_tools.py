@@ -10,7 +10,7 @@ import pytest
 from stripe_nb_agent.agent.agent import Agent
 from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.sandbox.model.named_tools import plan_named_tool
-from stripe_nb_agent.sandbox.model.toolbox import Toolbox
+from stripe_nb_agent.sandbox.model.offered_tools import OfferedTools
 
 SCHEMA = {
     "type": "object",
@@ -22,7 +22,7 @@ SCHEMA = {
     "required": ["weeks"],
 }
 ECHO = {"type": "object", "properties": {"text": {"type": "string"}}}
-BOX = Toolbox(
+BOX = OfferedTools(
     {"revenue_per_week": SCHEMA, "echo": ECHO, "list_customers": {"type": "object", "properties": {}}}
 )
 

@@ -6,7 +6,7 @@ import mcp
 import pytest
 
 from stripe_nb_agent.sandbox.stripe import StripeStore, build_stripe_sandbox_server
-from stripe_nb_agent.sandbox.stripe.operations import OPERATIONS
+from stripe_nb_agent.sandbox.stripe.generic_operations import OPERATIONS
 
 from .conftest import Tools
 

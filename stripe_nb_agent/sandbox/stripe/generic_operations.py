@@ -8,7 +8,7 @@ order ``stripe_api_search`` ranks ties in.
 from __future__ import annotations
 
 from stripe_nb_agent.sandbox.stripe.billing import SUBSCRIPTION_STATUSES
-from stripe_nb_agent.sandbox.stripe.operation import (
+from stripe_nb_agent.sandbox.stripe.openapi_operation import (
     INTEGER,
     METADATA,
     PAGE,

@@ -1,7 +1,7 @@
 """The tools a request offers, and how one Stripe operation becomes a call to them.
 
 The planner thinks in Stripe's OpenAPI operation ids (``PostCustomers``, ``GetBalance``, ...). A
-:class:`Toolbox` turns one into a call on whatever the request offered: the classic per-resource
+:class:`OfferedTools` turns one into a call on whatever the request offered: the classic per-resource
 tools (``create_customer``), or the generic ``stripe_api_read``/``stripe_api_write`` pair. It plans
 only among the tools offered: an operation with no tool is reported as missing, never invented.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Call", "Missing", "Observation", "Profile", "Toolbox", "as_list", "looks_failed"]
+__all__ = ["Call", "Missing", "Observation", "OfferedTools", "Profile", "as_list", "looks_failed"]
 
 Profile = Literal["classic", "generic", "none"]
 
@@ -130,13 +130,13 @@ FETCH_TOOL = "fetch_stripe_resources"
 
 
 @dataclass(frozen=True)
-class Toolbox:
+class OfferedTools:
     """The tools of one request, by name, with their JSON schemas."""
 
     schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def from_request(cls, tools: Sequence[Any] | None) -> Toolbox:
+    def from_request(cls, tools: Sequence[Any] | None) -> OfferedTools:
         schemas: dict[str, Mapping[str, Any]] = {}
         for tool in tools or ():
             fn = tool.get("function") if isinstance(tool, dict) else None

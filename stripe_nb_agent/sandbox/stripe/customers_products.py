@@ -1,4 +1,4 @@
-"""Customers, products, prices, payment links and coupons (the catalogue side of the store)."""
+"""Customers and what they buy: products, prices, payment links and coupons, and their parameter checks."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.money import SUPPORTED_CURRENCIES
 
-__all__ = ["CatalogMixin", "check_amount", "check_currency", "check_metadata"]
+__all__ = ["CustomersProductsMixin", "check_amount", "check_currency", "check_metadata"]
+
+#: The currencies the sandbox accepts (Stripe accepts ~135; these cover the seed data and the examples).
+SUPPORTED_CURRENCIES = frozenset({"usd", "eur", "gbp", "jpy", "cad", "aud", "chf", "krw", "vnd"})
 
 
 def check_currency(value: object, param: str = "currency") -> str:
@@ -51,7 +53,7 @@ def check_metadata(value: object) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if v is not None and v != ""}
 
 
-class CatalogMixin(StoreBase):
+class CustomersProductsMixin(StoreBase):
     # -- customers ---------------------------------------------------------------------------
 
     def create_customer(
