@@ -113,7 +113,7 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
 
 def get_agent(**options: Any) -> Agent:
     """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use."""
-    from stripe_nb_agent.ui.shared import get_agent as shared
+    from stripe_nb_agent.ui.kernel_agent import get_agent as shared
 
     return shared(**options)
 

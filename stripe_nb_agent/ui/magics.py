@@ -40,7 +40,7 @@ from stripe_nb_agent.ui.options import (
     split,
 )
 from stripe_nb_agent.ui.result import TurnOutput
-from stripe_nb_agent.ui.shared import get_agent
+from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.transcript import export_transcript
 
@@ -434,7 +434,7 @@ def _consume(running: RunningTurn, live: LiveCell) -> str:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext stripe_nb_agent``: read ``.env`` and register the magic (the Agent comes later)."""
     from stripe_nb_agent.config import resolve_settings
-    from stripe_nb_agent.ui.shared import configure
+    from stripe_nb_agent.ui.kernel_agent import configure
 
     try:
         configure(settings=resolve_settings(dotenv=True))
