@@ -151,9 +151,8 @@ def status() -> Status:
 
 
 def models() -> pd.DataFrame:
-    """The model registry as a table: name, surface, endpoint, usable now (and why not)."""
-    from dataclasses import asdict
+    """The shared agent's models as a table (the one ``%stripe_agent models`` shows): which is
+    current, usable now and why not, surface, aliases, endpoint."""
+    from stripe_nb_agent.ui.frames import models_frame
 
-    import pandas as pd
-
-    return pd.DataFrame([asdict(row) for row in get_agent().models()])
+    return models_frame(get_agent())
