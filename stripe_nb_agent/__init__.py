@@ -62,6 +62,7 @@ __all__ = [
     "rerank",
     "resolve_settings",
     "semantic_search",
+    "set_agent",
     "status",
     "stop_local_servers",
     "tool",
@@ -112,10 +113,25 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
 
 
 def get_agent(**options: Any) -> Agent:
-    """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use."""
+    """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use.
+
+    The first call creates it with ``options`` (those of :class:`Agent`). Later calls return it, and
+    raise :class:`StripeNbAgentError` (a ``UsageError``) if ``options`` disagree with it rather than
+    ignore them: switch the model with ``get_agent().use(name)``, or replace the agent with
+    ``set_agent(None).close()`` and call ``get_agent(**options)`` again.
+    """
     from stripe_nb_agent.ui.kernel_agent import get_agent as shared
 
     return shared(**options)
+
+
+def set_agent(agent: Agent | None) -> Agent | None:
+    """Install ``agent`` as the kernel's shared one (``None`` forgets it); returns the previous one,
+    still open (``set_agent(None).close()`` replaces the shared agent: the next ``get_agent()``
+    creates a new one)."""
+    from stripe_nb_agent.ui.kernel_agent import set_agent as install
+
+    return install(agent)
 
 
 def chat(**options: Any) -> ChatWidget:

@@ -92,9 +92,8 @@ class StripeAgentMagics(Magics):
 
     @property
     def agent(self) -> Agent:
-        if self._agent is None:
-            self._agent = get_agent()
-        return self._agent
+        # Asked each time rather than kept: set_agent() may have replaced the kernel's agent.
+        return self._agent if self._agent is not None else get_agent()
 
     @property
     def _user_ns(self) -> dict[str, Any]:
