@@ -34,7 +34,6 @@ from stripe_nb_agent.ui.frames import history_frame, metrics_frame, models_frame
 from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.live import LiveCell, held_bundle
 from stripe_nb_agent.ui.options import (
-    HELP,
     Approve,
     CellOptions,
     Connect,
@@ -119,7 +118,7 @@ class StripeAgentMagics(Magics):
     def _cell(self, line: str, cell: str) -> Any:
         options = parse_cell_options(line)
         if options.help:
-            print(HELP)
+            print(help_text())
             return None
         prompt = (interpolate(cell, self._user_ns) if options.interpolate else cell).strip()
         if not prompt:

@@ -23,7 +23,6 @@ from stripe_nb_agent.tools.types import POLICIES, Policy
 from stripe_nb_agent.ui.result import FORMATS, OutputFormat
 
 __all__ = [
-    "HELP",
     "LINE_COMMANDS",
     "SUBCOMMANDS",
     "Approve",
@@ -528,9 +527,6 @@ def help_text(topic: str | None = None) -> str:
             *(_entry(c.usage(), c.summary) for c in LINE_COMMANDS),
         ]
     )
-
-
-HELP = help_text()
 
 
 # A {name} or {name.attr} placeholder; {{ and }} are literal braces.

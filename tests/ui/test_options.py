@@ -11,7 +11,6 @@ import pytest
 
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.ui.options import (
-    HELP,
     LINE_COMMANDS,
     Approve,
     Connect,
@@ -65,9 +64,10 @@ def test_numeric_options_at_the_ends_of_their_ranges_are_accepted() -> None:
 
 
 def test_help_names_the_range_of_every_numeric_option() -> None:
-    assert "--temperature T              sampling temperature, from 0 to 2" in HELP
-    assert "--max-tokens N" in HELP
-    assert "N >= 1" in HELP
+    help_ = help_text()
+    assert "--temperature T              sampling temperature, from 0 to 2" in help_
+    assert "--max-tokens N" in help_
+    assert "N >= 1" in help_
 
 
 # --- the %stripe_agent subcommands -----------------------------------------------------------
@@ -174,7 +174,7 @@ def test_an_unknown_cell_option_close_to_a_real_one_names_it() -> None:
 
 
 def test_help_lists_every_cell_option_and_every_subcommand_with_its_usage() -> None:
-    lines = HELP.splitlines()
+    lines = help_text().splitlines()
     for flag in ("--model NAME", "--policy auto|confirm|read-only", "--temperature T", "--max-tokens N"):
         assert any(line.startswith(f"  {flag} ") or line == f"  {flag}" for line in lines), flag
     declared = {f for a in _cell_parser().declared for f in a.option_strings if a.help != argparse.SUPPRESS}
@@ -184,7 +184,7 @@ def test_help_lists_every_cell_option_and_every_subcommand_with_its_usage() -> N
             line.startswith(f"  {command.usage()} ") or line == f"  {command.usage()}" for line in lines
         )
     assert '  connect URL|"COMMAND ..." [--name NAME] [--trusted] [--key-env VAR]' in lines
-    assert "  sandbox reset|status         status: what the Stripe sandbox holds" in HELP
+    assert "  sandbox reset|status         status: what the Stripe sandbox holds" in help_text()
 
 
 def test_help_for_one_subcommand_is_its_usage_and_summary() -> None:
