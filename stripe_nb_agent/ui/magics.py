@@ -31,6 +31,7 @@ from IPython.display import display
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.errors import StripeNbAgentError, UsageError
 from stripe_nb_agent.ui.frames import history_frame, metrics_frame, models_frame, tools_frame
+from stripe_nb_agent.ui.interpolation import interpolate
 from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.live import LiveCell, held_bundle
 from stripe_nb_agent.ui.options import (
@@ -51,7 +52,6 @@ from stripe_nb_agent.ui.options import (
     Tools,
     Use,
     help_text,
-    interpolate,
     parse_cell_options,
     parse_line,
 )
@@ -101,7 +101,7 @@ class StripeAgentMagics(Magics):
 
     # IPython would expand {expressions} and $names in the options line by evaluating them:
     # "--conversation {__import__('os').system(...)}" must stay text. The cell body is
-    # interpolated by our own rules (names only, see options.interpolate).
+    # interpolated by our own rules (names only, see interpolation.interpolate).
     @line_cell_magic
     @no_var_expand
     def stripe_agent(self, line: str, cell: str | None = None) -> Any:

@@ -1,5 +1,5 @@
-"""Parsing for the magic: the ``%%stripe_agent`` options, the ``%stripe_agent`` subcommands, the
-help text drawn from both, and ``{name}`` interpolation.
+"""Parsing for the magic: the ``%%stripe_agent`` options, the ``%stripe_agent`` subcommands, and the
+help text drawn from both (the cell body's ``{name}`` interpolation is :mod:`interpolation`'s).
 
 Each thing the magic accepts is declared once, and that declaration is its parser, its help line
 and its usage in error messages: the cell options in :func:`_cell_parser`, each subcommand as a
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import math
-import re
 import shlex
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, NoReturn, TypeAlias, cast, get_args
@@ -45,7 +44,6 @@ __all__ = [
     "Tools",
     "Use",
     "help_text",
-    "interpolate",
     "parse_cell_options",
     "parse_line",
     "split",
@@ -472,8 +470,22 @@ class Help(Subcommand):
 
 
 LineCommand: TypeAlias = (
-    Status | Models | Use | Tools | History | Reset | Metrics | Approve | Decline | Export | Connect
-) | (Disconnect | Examples | Sandbox | Help)
+    Status
+    | Models
+    | Use
+    | Tools
+    | History
+    | Reset
+    | Metrics
+    | Approve
+    | Decline
+    | Export
+    | Connect
+    | Disconnect
+    | Examples
+    | Sandbox
+    | Help
+)
 LINE_COMMANDS: tuple[type[Subcommand], ...] = get_args(LineCommand)
 SUBCOMMANDS = tuple(c.command for c in LINE_COMMANDS)
 _BY_NAME = {c.command: c for c in LINE_COMMANDS}
@@ -527,52 +539,3 @@ def help_text(topic: str | None = None) -> str:
             *(_entry(c.usage(), c.summary) for c in LINE_COMMANDS),
         ]
     )
-
-
-# A {name} or {name.attr} placeholder; {{ and }} are literal braces.
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}")
-
-
-def interpolate(text: str, namespace: dict[str, Any]) -> str:
-    """Replace ``{name}`` (and ``{name.attr}``) with values from ``namespace``.
-
-    ``{{`` and ``}}`` give literal braces; JSON (``{"a": 1}``) and anything else that is not a
-    name in braces stays as written. A ``{name}`` that names no variable (or an attribute it
-    lacks) is a :class:`UsageError` before anything is sent: a request like "refund {amount}" must
-    never reach the model with the placeholder still in it.
-    """
-    missing: list[str] = []
-
-    def substitute(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        head, *attrs = match.group(1).split(".")
-        if head not in namespace:
-            missing.append(token)
-            return token
-        value = namespace[head]
-        for attr in attrs:
-            try:
-                value = getattr(value, attr)
-            except Exception:
-                missing.append(token)
-                return token
-        try:
-            return str(value)
-        except Exception:
-            missing.append(token)
-            return token
-
-    result = _PLACEHOLDER.sub(substitute, text)
-    if missing:
-        shown = ", ".join(dict.fromkeys(missing))
-        first = missing[0][1:-1]
-        raise UsageError(
-            f"The request uses {shown}, but no such variable exists in this notebook, so nothing was "
-            f"sent. Define it in a cell above (e.g. {first.split('.')[0]} = ...), write "
-            f"{{{{{first}}}}} for literal braces, or add --no-interpolate to send every brace as written."
-        )
-    return result
