@@ -63,6 +63,7 @@ __all__ = [
     "rerank",
     "resolve_settings",
     "semantic_search",
+    "set_agent",
     "status",
     "stop_local_servers",
     "tool",
@@ -113,10 +114,25 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
 
 
 def get_agent(**options: Any) -> Agent:
-    """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use."""
-    from stripe_nb_agent.ui.shared import get_agent as shared
+    """The kernel's shared :class:`Agent`, the one the magic and ``chat()`` use.
+
+    The first call creates it with ``options`` (those of :class:`Agent`). Later calls return it, and
+    raise :class:`StripeNbAgentError` (a ``UsageError``) if ``options`` disagree with it rather than
+    ignore them: switch the model with ``get_agent().use(name)``, or replace the agent with
+    ``set_agent(None).close()`` and call ``get_agent(**options)`` again.
+    """
+    from stripe_nb_agent.ui.kernel_agent import get_agent as shared
 
     return shared(**options)
+
+
+def set_agent(agent: Agent | None) -> Agent | None:
+    """Install ``agent`` as the kernel's shared one (``None`` forgets it); returns the previous one,
+    still open (``set_agent(None).close()`` replaces the shared agent: the next ``get_agent()``
+    creates a new one)."""
+    from stripe_nb_agent.ui.kernel_agent import set_agent as install
+
+    return install(agent)
 
 
 def chat(**options: Any) -> ChatWidget:
@@ -152,9 +168,8 @@ def status() -> Status:
 
 
 def models() -> pd.DataFrame:
-    """The model registry as a table: name, surface, endpoint, usable now (and why not)."""
-    from dataclasses import asdict
+    """The shared agent's models as a table (the one ``%stripe_agent models`` shows): which is
+    current, usable now and why not, surface, aliases, endpoint."""
+    from stripe_nb_agent.ui.frames import models_frame
 
-    import pandas as pd
-
-    return pd.DataFrame([asdict(row) for row in get_agent().models()])
+    return models_frame(get_agent())

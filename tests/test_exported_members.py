@@ -33,6 +33,7 @@ EXPECTED = {
     "rerank",
     "resolve_settings",
     "semantic_search",
+    "set_agent",
     "status",
     "stop_local_servers",
     "tool",

@@ -26,6 +26,7 @@ from stripe_nb_agent.agent.events import AgentEvent, ToolCallAwaitingApproval, T
 from stripe_nb_agent.errors import StripeNbAgentError
 from stripe_nb_agent.tables import result_table
 from stripe_nb_agent.tools.types import POLICIES, Policy
+from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.render import (
     STYLE_HTML,
     attachments_html,
@@ -36,7 +37,6 @@ from stripe_nb_agent.ui.render import (
     render_markdown,
     tool_call_html,
 )
-from stripe_nb_agent.ui.shared import get_agent
 from stripe_nb_agent.ui.state import ReplyState, ToolCallView
 from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
 from stripe_nb_agent.ui.transcript import export_transcript, transcript_markdown

@@ -7,21 +7,22 @@
 
     %stripe_agent approve all
     %stripe_agent status | models | use MODEL | tools [--refresh] | history | reset | metrics
-    %stripe_agent sandbox reset|status
-    %stripe_agent export chat.md | help
+    %stripe_agent connect URL | disconnect NAME | examples | sandbox reset|status
+    %stripe_agent export chat.md | help [SUBCOMMAND]
 
-A bad option prints the usage and the fix, never a traceback. While the model writes, the cell
+Both are parsed into typed values by :mod:`options` (which also draws the help from the same
+declarations); this module only dispatches. A bad option prints the usage and the fix, never a
+traceback. While the model writes, the cell
 shows live progress in a transient display (see :mod:`live`); at the end it shows the result once,
 as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 import pandas as pd
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -29,18 +30,32 @@ from IPython.display import display
 
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.errors import StripeNbAgentError, UsageError
+from stripe_nb_agent.ui.frames import history_frame, metrics_frame, models_frame, tools_frame
+from stripe_nb_agent.ui.interpolation import interpolate
+from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.live import LiveCell, held_bundle
 from stripe_nb_agent.ui.options import (
-    HELP,
-    SUBCOMMANDS,
+    Approve,
     CellOptions,
-    Parser,
-    interpolate,
+    Connect,
+    Decline,
+    Disconnect,
+    Examples,
+    Export,
+    Help,
+    History,
+    Metrics,
+    Models,
+    Reset,
+    Sandbox,
+    Status,
+    Tools,
+    Use,
+    help_text,
     parse_cell_options,
-    split,
+    parse_line,
 )
 from stripe_nb_agent.ui.result import TurnOutput
-from stripe_nb_agent.ui.shared import get_agent
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.transcript import export_transcript
 
@@ -76,9 +91,8 @@ class StripeAgentMagics(Magics):
 
     @property
     def agent(self) -> Agent:
-        if self._agent is None:
-            self._agent = get_agent()
-        return self._agent
+        # Asked each time rather than kept: set_agent() may have replaced the kernel's agent.
+        return self._agent if self._agent is not None else get_agent()
 
     @property
     def _user_ns(self) -> dict[str, Any]:
@@ -87,7 +101,7 @@ class StripeAgentMagics(Magics):
 
     # IPython would expand {expressions} and $names in the options line by evaluating them:
     # "--conversation {__import__('os').system(...)}" must stay text. The cell body is
-    # interpolated by our own rules (names only, see options.interpolate).
+    # interpolated by our own rules (names only, see interpolation.interpolate).
     @line_cell_magic
     @no_var_expand
     def stripe_agent(self, line: str, cell: str | None = None) -> Any:
@@ -104,7 +118,7 @@ class StripeAgentMagics(Magics):
     def _cell(self, line: str, cell: str) -> Any:
         options = parse_cell_options(line)
         if options.help:
-            print(HELP)
+            print(help_text())
             return None
         prompt = (interpolate(cell, self._user_ns) if options.interpolate else cell).strip()
         if not prompt:
@@ -162,213 +176,94 @@ class StripeAgentMagics(Magics):
     # --- the line magic -------------------------------------------------------------------
 
     def _line(self, line: str) -> Any:
-        args = split(line)
-        if not args or args[0] in ("help", "-h", "--help"):
-            print(HELP)
-            return None
-        command, rest = args[0], args[1:]
-        if command not in SUBCOMMANDS:
-            hint = ""
-            if not command.startswith("-"):
-                hint = " (a request goes in a cell: %%stripe_agent on the first line, the request below)"
-            raise UsageError(
-                f"Unknown subcommand {command!r}{hint}. Use one of: {', '.join(SUBCOMMANDS)}; "
-                "`%stripe_agent help` explains each."
-            )
-        handler = getattr(self, f"_cmd_{command}")
-        return handler(rest)
+        command = parse_line(line)
+        match command:
+            case Help():
+                print(help_text(command.topic))
+                return None
+            case Status():
+                return self.agent.status()
+            case Models():
+                return models_frame(self.agent)
+            case Use():
+                name = self.agent.use(command.model)
+                print(f"Using {name} for the next requests; the conversation history is kept.")
+                return None
+            case Tools():
+                return tools_frame(self.agent.tools(refresh=command.refresh))
+            case History():
+                return history_frame(self.agent.conversation(command.conversation))
+            case Metrics():
+                return metrics_frame(self.agent.conversation(command.conversation))
+            case Reset():
+                return self._reset(command)
+            case Examples():
+                return self._examples()
+            case Export():
+                return self._export(command)
+            case Sandbox():
+                return self._sandbox(command)
+            case Connect():
+                return self._connect(command)
+            case Disconnect():
+                self.agent.disconnect(command.name)
+                print(f"Disconnected {command.name!r}; its tools are no longer offered.")
+                return None
+            case Approve() | Decline():
+                return self._decide(command)
+            case _:
+                assert_never(command)
 
-    def _one_optional(self, command: str, rest: list[str], what: str) -> str | None:
-        if len(rest) > 1:
-            raise UsageError(f"`%stripe_agent {command}` takes at most one {what}, got {len(rest)}.")
-        return rest[0] if rest else None
+    def _reset(self, command: Reset) -> None:
+        self.agent.reset(command.conversation)
+        if self._held is not None and self._held.running.finished:
+            self._held = None
+        print(f"Conversation {command.conversation!r} is empty again.")
 
-    def _conversation_arg(self, command: str, rest: list[str]) -> str:
-        p = Parser(f"%stripe_agent {command}")
-        p.add_argument("--conversation", default="default")
-        try:
-            ns = p.parse_args(rest)
-        except argparse.ArgumentError as exc:
-            raise UsageError(f"{exc}. Usage: %stripe_agent {command} [--conversation NAME].") from None
-        return str(ns.conversation)
-
-    def _cmd_status(self, rest: list[str]) -> Any:
-        if rest:
-            raise UsageError("`%stripe_agent status` takes no arguments.")
-        return self.agent.status()
-
-    def _cmd_models(self, rest: list[str]) -> Any:
-        if rest:
-            raise UsageError("`%stripe_agent models` takes no arguments.")
-        rows = self.agent.models()
-        return pd.DataFrame(
-            [
-                {
-                    "model": r.name,
-                    "default": r.default,
-                    "current": r.name == self.agent.model,
-                    "usable": r.usable,
-                    "why not": r.why_not,
-                    "aliases": ", ".join(r.aliases),
-                    "endpoint": r.endpoint,
-                    "description": r.description,
-                }
-                for r in rows
-            ]
-        )
-
-    def _cmd_use(self, rest: list[str]) -> Any:
-        if len(rest) != 1:
-            raise UsageError("Usage: %stripe_agent use MODEL (see %stripe_agent models for the names).")
-        name = self.agent.use(rest[0])
-        print(f"Using {name} for the next requests; the conversation history is kept.")
-        return None
-
-    def _cmd_tools(self, rest: list[str]) -> Any:
-        p = Parser("%stripe_agent tools")
-        p.add_argument("--refresh", action="store_true")
-        try:
-            ns = p.parse_args(rest)
-        except argparse.ArgumentError as exc:
-            raise UsageError(f"{exc}. Usage: %stripe_agent tools [--refresh].") from None
-        specs = self.agent.tools(refresh=ns.refresh)
-        return pd.DataFrame(
-            [
-                {
-                    "server": s.server,
-                    "tool": s.name,
-                    "kind": s.kind,
-                    "parameters": ", ".join(s.parameters),
-                    "description": " ".join(s.description.split())[:160],
-                }
-                for s in specs
-            ]
-        )
-
-    def _cmd_history(self, rest: list[str]) -> Any:
-        convo = self.agent.conversation(self._conversation_arg("history", rest))
-        return pd.DataFrame(
-            [
-                {
-                    "prompt": t.prompt,
-                    "answer": t.text if len(t.text) <= 200 else t.text[:199] + "…",
-                    "model": t.model,
-                    "tool calls": ", ".join(t.tool_calls),
-                    "stop": t.stop_reason,
-                }
-                for t in convo.turns
-            ],
-            columns=["prompt", "answer", "model", "tool calls", "stop"],
-        )
-
-    def _cmd_examples(self, rest: list[str]) -> Any:
-        if rest:
-            raise UsageError("`%stripe_agent examples` takes no arguments.")
+    def _examples(self) -> pd.DataFrame:
         from stripe_nb_agent.sandbox.model.understand import examples_by_topic
 
         rows = [{"topic": t, "request": k, "for example": " · ".join(p)} for t, k, p in examples_by_topic()]
         return pd.DataFrame(rows).set_index(["topic", "request"])
 
-    def _cmd_metrics(self, rest: list[str]) -> Any:
-        convo = self.agent.conversation(self._conversation_arg("metrics", rest))
-        return pd.DataFrame(
-            [
-                {
-                    "turn": n,
-                    "model": t.model,
-                    "rounds": t.rounds,
-                    "tool_calls": len(t.tool_calls),
-                    "ttft_s": t.time_to_first_token,
-                    "tokens_per_s": t.tokens_per_second,
-                    "tool_time_s": t.tool_time_s,
-                    "total_s": t.total_s,
-                    "stop": t.stop_reason,
-                }
-                for n, t in enumerate(convo.turns, start=1)
-            ],
-            columns=_METRIC_COLUMNS,
-        ).set_index("turn")
-
-    def _cmd_reset(self, rest: list[str]) -> Any:
-        name = self._conversation_arg("reset", rest)
-        self.agent.reset(name)
-        if self._held is not None and self._held.running.finished:
-            self._held = None
-        print(f"Conversation {name!r} is empty again.")
-        return None
-
-    def _cmd_export(self, rest: list[str]) -> Any:
-        p = Parser("%stripe_agent export")
-        p.add_argument("path")
-        p.add_argument("--conversation", default="default")
-        try:
-            ns = p.parse_args(rest)
-        except argparse.ArgumentError as exc:
-            raise UsageError(f"{exc}. Usage: %stripe_agent export FILE.md|FILE.json.") from None
-        convo = self.agent.conversation(ns.conversation)
-        target = export_transcript(convo, ns.path)
+    def _export(self, command: Export) -> None:
+        convo = self.agent.conversation(command.conversation)
+        target = export_transcript(convo, command.path)
         print(f"Wrote {len(convo.turns)} turn{'s' if len(convo.turns) != 1 else ''} to {target}.")
-        return None
 
-    def _cmd_sandbox(self, rest: list[str]) -> Any:
-        if rest not in (["reset"], ["status"]):
-            raise UsageError("Usage: %stripe_agent sandbox reset|status.")
+    def _sandbox(self, command: Sandbox) -> None:
         if self.agent.settings.stripe_mode != "sandbox":
             raise UsageError("Stripe is live here: there is no sandbox, and a real account is never reset.")
         store = self.agent.sandbox_store
         if store is None:
             raise UsageError("This agent's Stripe tools are not the sandbox's: nothing to reset.")
-        if rest == ["reset"]:
+        if command.action == "reset":
             store.reset()
             print(f"The Stripe sandbox is back to its seeded data: {_sandbox_counts(store)}.")
-            return None
+            return
         where = f"kept in {store.path}" if store.path is not None else "in memory (reset on kernel restart)"
         print(
             f"Stripe sandbox: {_sandbox_counts(store)}.\n"
             f"{self.agent.sandbox_clock()}; state {where}.\n"
             "`%stripe_agent sandbox reset` returns it to the seeded data."
         )
-        return None
 
-    def _cmd_connect(self, rest: list[str]) -> Any:
-        p = Parser("%stripe_agent connect")
-        p.add_argument("server")
-        p.add_argument("--name")
-        p.add_argument("--trusted", action="store_true")
-        p.add_argument("--key-env")
-        try:
-            ns = p.parse_args(rest)
-        except argparse.ArgumentError as exc:
-            raise UsageError(f"{exc}. Usage: {_CONNECT_USAGE}") from None
+    def _connect(self, command: Connect) -> None:
         key = None
-        if ns.key_env:
+        if command.key_env:
             # The key never sits in the notebook: only the variable's name does.
-            key = os.environ.get(ns.key_env)
+            key = os.environ.get(command.key_env)
             if not key:
                 raise UsageError(
-                    f"The environment variable {ns.key_env} is not set: set it, then connect again."
+                    f"The environment variable {command.key_env} is not set: set it, then connect again."
                 )
-        name = self.agent.connect(ns.server, name=ns.name, trusted=ns.trusted, key=key)
+        name = self.agent.connect(command.server, name=command.name, trusted=command.trusted, key=key)
         count = sum(1 for s in self.agent.tools() if s.server == name)
-        trust = "trusted" if ns.trusted else "untrusted"
+        trust = "trusted" if command.trusted else "untrusted"
         print(f"Connected {name!r}: {count} tool{'s' if count != 1 else ''} ({trust}).")
-        return None
 
-    def _cmd_disconnect(self, rest: list[str]) -> Any:
-        if len(rest) != 1:
-            raise UsageError("Usage: %stripe_agent disconnect NAME (the names are in %stripe_agent status).")
-        self.agent.disconnect(rest[0])
-        print(f"Disconnected {rest[0]!r}; its tools are no longer offered.")
-        return None
-
-    def _cmd_approve(self, rest: list[str]) -> Any:
-        return self._decide("approve", rest)
-
-    def _cmd_decline(self, rest: list[str]) -> Any:
-        return self._decide("decline", rest)
-
-    def _decide(self, decision: str, rest: list[str]) -> Any:
-        which = self._one_optional(decision, rest, "call (a number, a call id or 'all')") or "all"
+    def _decide(self, command: Approve | Decline) -> Any:
+        decision = command.command
         running = self.agent.held
         if running is None or running.finished or not running.pending_approvals:
             raise UsageError(
@@ -378,23 +273,18 @@ class StripeAgentMagics(Magics):
         held = self._held
         if held is None or held.running is not running:
             # Held by another surface (the chat widget): decide, and let that surface draw the rest.
-            for approval in _select(running.pending_approvals, which):
+            for approval in _select(running.pending_approvals, command.which):
                 getattr(approval, decision)()
             print(f"{decision.title()}d; the chat widget that started this turn shows the rest.")
             return None
         pending = {a.call_id: a for a in running.pending_approvals}
         views = [v for v in held.state.awaiting if v.call_id in pending]
-        chosen = _select(views, which)
+        chosen = _select(views, command.which)
         for view in chosen:
             getattr(pending[view.call_id], decision)()
             # Its finish event will settle the status; meanwhile it no longer holds the turn.
             view.status = "running"
         return self._follow(held)
-
-
-_CONNECT_USAGE = '%stripe_agent connect URL|"COMMAND ARGS" [--name NAME] [--trusted] [--key-env VAR]'
-_METRIC_COLUMNS = ["turn", "model", "rounds", "tool_calls", "ttft_s", "tokens_per_s", "tool_time_s"]
-_METRIC_COLUMNS += ["total_s", "stop"]
 
 
 def _sandbox_counts(store: Any) -> str:
@@ -434,7 +324,7 @@ def _consume(running: RunningTurn, live: LiveCell) -> str:
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext stripe_nb_agent``: read ``.env`` and register the magic (the Agent comes later)."""
     from stripe_nb_agent.config import resolve_settings
-    from stripe_nb_agent.ui.shared import configure
+    from stripe_nb_agent.ui.kernel_agent import configure
 
     try:
         configure(settings=resolve_settings(dotenv=True))

@@ -1,95 +1,160 @@
-"""Parsing for the magic: the ``%%stripe_agent`` options, ``{name}`` interpolation and the help text."""
+"""Parsing for the magic: the ``%%stripe_agent`` options, the ``%stripe_agent`` subcommands, and the
+help text drawn from both (the cell body's ``{name}`` interpolation is :mod:`interpolation`'s).
+
+Each thing the magic accepts is declared once, and that declaration is its parser, its help line
+and its usage in error messages: the cell options in :func:`_cell_parser`, each subcommand as a
+:class:`Subcommand` dataclass (its fields are its typed arguments, :meth:`Subcommand.declare` adds
+them to a :class:`Parser`, ``summary`` is its help). :data:`LineCommand` is the union of them all,
+so the magic's dispatch is checked for exhaustiveness.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
-import re
 import shlex
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, ClassVar, Literal, NoReturn, TypeAlias, cast, get_args
 
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.tools.types import POLICIES, Policy
 from stripe_nb_agent.ui.result import FORMATS, OutputFormat
 
-__all__ = ["HELP", "SUBCOMMANDS", "CellOptions", "Parser", "interpolate", "parse_cell_options", "split"]
+__all__ = [
+    "LINE_COMMANDS",
+    "SUBCOMMANDS",
+    "Approve",
+    "CellOptions",
+    "Connect",
+    "Decline",
+    "Disconnect",
+    "Examples",
+    "Export",
+    "Help",
+    "History",
+    "LineCommand",
+    "Metrics",
+    "Models",
+    "Parser",
+    "Reset",
+    "Sandbox",
+    "Status",
+    "Subcommand",
+    "Tools",
+    "Use",
+    "help_text",
+    "parse_cell_options",
+    "parse_line",
+    "split",
+]
 
-SUBCOMMANDS = (
-    "status",
-    "models",
-    "use",
-    "tools",
-    "history",
-    "reset",
-    "metrics",
-    "approve",
-    "decline",
-    "export",
-    "connect",
-    "disconnect",
-    "examples",
-    "sandbox",
-    "help",
-)
-
-HELP = """\
-%%stripe_agent [options]       the cell body is the request ({name} inserts a variable;
-                               an unknown {name} is an error, {{ }} are literal braces)
-  --model NAME                 model for this request (see %stripe_agent models)
-  --new                        start the conversation afresh
-  --conversation NAME          use (or create) another conversation (default: "default")
-  --policy auto|confirm|read-only
-                               confirm: write calls wait for %stripe_agent approve
-  --no-tools                   answer without calling Stripe
-  --max-rounds N               stop after N rounds of tool calls (N >= 1, default 10)
-  --temperature T              sampling temperature, from 0 to 2 (default: the model's)
-  --max-tokens N               longest answer in tokens, reasoning included (N >= 1, default 5000)
-  --out VAR                    also store the result (a TurnOutput) in VAR
-  --format markdown|text|json  how the result is shown
-  --show-reasoning             show the model's reasoning
-  --quiet                      one progress line while it runs (time, round, tool calls),
-                               then no output (combine with --out VAR)
-  --no-interpolate             send {braces} exactly as written
-
-%stripe_agent SUBCOMMAND
-  status                       where calls go (sandbox or live); keys as hints only
-  models                       the models you can use, and why others are not usable
-  use MODEL                    switch the model for the next requests (history is kept)
-  tools [--refresh]            the Stripe tools the agent can call
-  history [--conversation NAME]   the turns so far
-  reset [--conversation NAME]  forget a conversation
-  metrics [--conversation NAME]   per-turn timings as a DataFrame
-  approve [NUMBER|CALL_ID|all] run held write calls (confirm policy) and continue the turn
-  decline [NUMBER|CALL_ID|all] refuse held write calls and continue the turn
-  export FILE.md|FILE.json     write the conversation (redacted)
-  connect URL|"COMMAND ..." [--name NAME] [--trusted] [--key-env VAR]
-                               add an MCP server beside Stripe (its tools join the catalogue;
-                               --key-env sends $VAR as a bearer token; --trusted: its
-                               annotations decide which tools are reads)
-  disconnect NAME              remove a connected server (see %stripe_agent status)
-  examples                     what the offline stand-in understands, by topic
-  sandbox status               the Stripe sandbox: what it holds, its clock, where its state is
-  sandbox reset                put the Stripe sandbox back to its seeded data (workshops)
-  help                         this text"""
-
-
-class _HelpRequested(Exception):
-    pass
+_EVERY_OPTION = "Run `%stripe_agent help` for every option."
+# Where the help column starts: "  --format markdown|text|json  how the result is shown".
+_COLUMN = 31
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` instead of printing and exiting."""
+    """argparse that raises :class:`UsageError` instead of printing and exiting, and keeps what it
+    declares so the help and the usage are drawn from the same arguments it parses.
 
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog=prog, add_help=False, exit_on_error=False, allow_abbrev=False)
+    ``hint`` ends every error message (the usage of a subcommand, or where the options are listed).
+    """
+
+    def __init__(self, prog: str, hint: str = _EVERY_OPTION, argument_default: Any = None) -> None:
+        super().__init__(
+            prog=prog,
+            add_help=False,
+            exit_on_error=False,
+            allow_abbrev=False,
+            argument_default=argument_default,
+        )
+        self.hint = hint
+        self.declared: list[argparse.Action] = []
+
+    def add_argument(self, *name_or_flags: str, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*name_or_flags, **kwargs)
+        self.declared.append(action)
+        return action
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message}. Run `%stripe_agent help` for every option.")
+        raise UsageError(f"{message}. {self.hint}")
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise UsageError(message or "invalid arguments. Run `%stripe_agent help` for every option.")
+        raise UsageError(message or f"invalid arguments. {self.hint}")
 
+    def read(self, args: list[str]) -> argparse.Namespace:
+        """Parse ``args``; a :class:`UsageError` naming the fix for anything wrong or left over."""
+        try:
+            namespace, extras = self.parse_known_args(args)
+        except argparse.ArgumentError as exc:
+            self.error(str(exc))
+        if extras and not self.declared:
+            self.error(f"{self.prog} takes no arguments, got {' '.join(extras)}")
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._did_you_mean(extras)}")
+        return namespace
+
+    def _did_you_mean(self, extras: list[str]) -> str:
+        """`` (did you mean --refresh?)`` for the first extra that looks like a declared option."""
+        flags = {flag.lstrip("-"): flag for action in self.declared for flag in action.option_strings}
+        for extra in (e.split("=")[0].lstrip("-") for e in extras if e.startswith("--")):
+            # A unique abbreviation (--conv), else a typo (--refesh).
+            guesses = [flag for word, flag in flags.items() if extra and word.startswith(extra)]
+            if len(guesses) != 1:
+                guesses = [flags[w] for w in difflib.get_close_matches(extra, list(flags), n=1, cutoff=0.75)]
+            if guesses:
+                return f" (did you mean {guesses[0]}?)"
+        return ""
+
+    def synopsis(self) -> str:
+        """``MODEL [--conversation NAME]``: positional arguments first, then the options."""
+        shown = [a for a in self.declared if a.help != argparse.SUPPRESS]
+        positional = [_term(a) for a in shown if not a.option_strings]
+        optional = [f"[{_term(a)}]" for a in shown if a.option_strings]
+        return " ".join(positional + optional)
+
+    def entries(self) -> str:
+        """One help entry per declared argument, in declaration order."""
+        shown = [a for a in self.declared if a.help != argparse.SUPPRESS]
+        return "\n".join(_entry(_term(a), a.help or "") for a in shown)
+
+
+def _term(action: argparse.Action) -> str:
+    """How an argument is written: ``--quiet``, ``--out VAR``, ``--policy auto|confirm|read-only``,
+    ``MODEL``, ``[NUMBER|CALL_ID|all]``."""
+    if isinstance(action.metavar, str):
+        value = action.metavar
+    elif action.choices is not None:
+        value = "|".join(str(choice) for choice in action.choices)
+    else:
+        value = action.dest.upper()
+    if action.option_strings:
+        flag = max(action.option_strings, key=len)
+        return flag if action.nargs == 0 else f"{flag} {value}"
+    return f"[{value}]" if action.nargs == "?" else value
+
+
+def _entry(term: str, text: str, indent: str = "  ") -> str:
+    """``term`` with ``text`` in the help column (below it when the term is too long); a newline
+    in ``text`` starts another line of the column."""
+    head, *more = text.split("\n")
+    lines = [f"{indent}{term}"]
+    if len(lines[0]) < _COLUMN:
+        lines[0] = lines[0].ljust(_COLUMN) + head
+    else:
+        more = [head, *more]
+    return "\n".join([*lines, *(" " * _COLUMN + line for line in more)])
+
+
+def split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"Could not read the options ({exc}): check the quotes.") from None
+
+
+# --- the %%stripe_agent cell options ------------------------------------------------------------
 
 # Checked here, at parse time, so a bad value is a usage error naming the range, not an HTTP 400
 # or "Out of range float values are not JSON compliant" from deep inside a turn.
@@ -124,22 +189,59 @@ def _identifier(text: str) -> str:
     return text
 
 
+_CELL_SUMMARY = (
+    "the cell body is the request ({name} inserts a variable;\n"
+    "an unknown {name} is an error, {{ }} are literal braces)"
+)
+
+
 def _cell_parser() -> Parser:
+    low, high = TEMPERATURE_RANGE
     p = Parser("%%stripe_agent")
-    p.add_argument("--model")
-    p.add_argument("--new", action="store_true")
-    p.add_argument("--conversation", default="default")
-    p.add_argument("--policy", choices=POLICIES)
-    p.add_argument("--no-tools", dest="use_tools", action="store_false")
-    p.add_argument("--max-rounds", type=_positive_int, default=10)
-    p.add_argument("--out", type=_identifier)
-    p.add_argument("--format", choices=FORMATS, default="markdown")
-    p.add_argument("--show-reasoning", action="store_true")
-    p.add_argument("--quiet", action="store_true")
-    p.add_argument("--no-interpolate", dest="interpolate", action="store_false")
-    p.add_argument("--temperature", type=_temperature)
-    p.add_argument("--max-tokens", type=_positive_int)
-    p.add_argument("-h", "--help", action="store_true")
+    p.add_argument("--model", metavar="NAME", help="model for this request (see %stripe_agent models)")
+    p.add_argument("--new", action="store_true", help="start the conversation afresh")
+    p.add_argument(
+        "--conversation",
+        default="default",
+        metavar="NAME",
+        help='use (or create) another conversation (default: "default")',
+    )
+    p.add_argument("--policy", choices=POLICIES, help="confirm: write calls wait for %stripe_agent approve")
+    p.add_argument("--no-tools", dest="use_tools", action="store_false", help="answer without calling Stripe")
+    p.add_argument(
+        "--max-rounds",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="stop after N rounds of tool calls (N >= 1, default 10)",
+    )
+    p.add_argument(
+        "--temperature",
+        type=_temperature,
+        metavar="T",
+        help=f"sampling temperature, from {low:g} to {high:g} (default: the model's)",
+    )
+    p.add_argument(
+        "--max-tokens",
+        type=_positive_int,
+        metavar="N",
+        help="longest answer in tokens, reasoning included (N >= 1, default 5000)",
+    )
+    p.add_argument(
+        "--out", type=_identifier, metavar="VAR", help="also store the result (a TurnOutput) in VAR"
+    )
+    p.add_argument("--format", choices=FORMATS, default="markdown", help="how the result is shown")
+    p.add_argument("--show-reasoning", action="store_true", help="show the model's reasoning")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="one progress line while it runs (time, round, tool calls),\n"
+        "then no output (combine with --out VAR)",
+    )
+    p.add_argument(
+        "--no-interpolate", dest="interpolate", action="store_false", help="send {braces} exactly as written"
+    )
+    p.add_argument("-h", "--help", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -161,66 +263,279 @@ class CellOptions:
     help: bool
 
 
-def split(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError as exc:
-        raise UsageError(f"Could not read the options ({exc}): check the quotes.") from None
-
-
 def parse_cell_options(line: str) -> CellOptions:
     """The ``%%stripe_agent`` line as options; :class:`UsageError` with the fix when it is wrong."""
-    try:
-        ns = _cell_parser().parse_args(split(line))
-    except argparse.ArgumentError as exc:
-        raise UsageError(f"{exc}. Run `%stripe_agent help` for every option.") from None
-    return CellOptions(**vars(ns))
+    return CellOptions(**vars(_cell_parser().read(split(line))))
 
 
-# A {name} or {name.attr} placeholder; {{ and }} are literal braces.
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\}")
+# --- the %stripe_agent subcommands --------------------------------------------------------------
 
 
-def interpolate(text: str, namespace: dict[str, Any]) -> str:
-    """Replace ``{name}`` (and ``{name.attr}``) with values from ``namespace``.
+@dataclass(frozen=True, kw_only=True)
+class Subcommand:
+    """A parsed ``%stripe_agent`` subcommand; each subclass declares one."""
 
-    ``{{`` and ``}}`` give literal braces; JSON (``{"a": 1}``) and anything else that is not a
-    name in braces stays as written. A ``{name}`` that names no variable (or an attribute it
-    lacks) is a :class:`UsageError` before anything is sent: a request like "refund {amount}" must
-    never reach the model with the placeholder still in it.
+    command: ClassVar[str]
+    summary: ClassVar[str]
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        """Add the subcommand's arguments to ``parser``: their ``dest`` are the class's fields, and
+        the defaults are the fields' (an argument not given is left out of the namespace)."""
+
+    @classmethod
+    def parser(cls) -> Parser:
+        p = Parser(f"%stripe_agent {cls.command}", argument_default=argparse.SUPPRESS)
+        cls.declare(p)
+        p.hint = f"Usage: %stripe_agent {cls.usage(p)}."
+        return p
+
+    @classmethod
+    def usage(cls, parser: Parser | None = None) -> str:
+        """``use MODEL``: the subcommand and its arguments."""
+        synopsis = (parser or cls.parser()).synopsis()
+        return f"{cls.command} {synopsis}" if synopsis else cls.command
+
+    @classmethod
+    def parse(cls, args: list[str]) -> Subcommand:
+        return cls(**vars(cls.parser().read(args)))
+
+
+def _conversation(p: Parser) -> None:
+    p.add_argument("--conversation", metavar="NAME")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Status(Subcommand):
+    command = "status"
+    summary = "where calls go (sandbox or live); keys as hints only"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Models(Subcommand):
+    command = "models"
+    summary = "the models you can use, and why others are not usable"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Use(Subcommand):
+    command = "use"
+    summary = "switch the model for the next requests (history is kept)"
+    model: str
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("model", metavar="MODEL")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tools(Subcommand):
+    command = "tools"
+    summary = "the tools the agent can call (--refresh asks the servers again)"
+    refresh: bool = False
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("--refresh", action="store_true")
+
+
+@dataclass(frozen=True, kw_only=True)
+class History(Subcommand):
+    command = "history"
+    summary = "the turns so far"
+    conversation: str = "default"
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        _conversation(parser)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reset(Subcommand):
+    command = "reset"
+    summary = "forget a conversation"
+    conversation: str = "default"
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        _conversation(parser)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metrics(Subcommand):
+    command = "metrics"
+    summary = "per-turn timings as a DataFrame"
+    conversation: str = "default"
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        _conversation(parser)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Decision(Subcommand):
+    which: str = "all"
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("which", nargs="?", metavar="NUMBER|CALL_ID|all")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approve(_Decision):
+    command = "approve"
+    summary = "run held write calls (confirm policy) and continue the turn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decline(_Decision):
+    command = "decline"
+    summary = "refuse held write calls and continue the turn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Export(Subcommand):
+    command = "export"
+    summary = "write the conversation (redacted)"
+    path: str
+    conversation: str = "default"
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("path", metavar="FILE.md|FILE.json")
+        _conversation(parser)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Connect(Subcommand):
+    command = "connect"
+    summary = (
+        "add an MCP server beside Stripe (its tools join the catalogue;\n"
+        "--key-env sends $VAR as a bearer token; --trusted: its\n"
+        "annotations decide which tools are reads)"
+    )
+    server: str
+    name: str | None = None
+    trusted: bool = False
+    key_env: str | None = None
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("server", metavar='URL|"COMMAND ..."')
+        parser.add_argument("--name", metavar="NAME")
+        parser.add_argument("--trusted", action="store_true")
+        parser.add_argument("--key-env", metavar="VAR")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disconnect(Subcommand):
+    command = "disconnect"
+    summary = "remove a connected server (see %stripe_agent status)"
+    name: str
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("name", metavar="NAME")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Examples(Subcommand):
+    command = "examples"
+    summary = "what the offline stand-in understands, by topic"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sandbox(Subcommand):
+    command = "sandbox"
+    summary = (
+        "status: what the Stripe sandbox holds, its clock, where its state is;\n"
+        "reset: put it back to its seeded data (workshops)"
+    )
+    action: Literal["reset", "status"]
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("action", choices=("reset", "status"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Help(Subcommand):
+    command = "help"
+    summary = "this text (help SUBCOMMAND: that subcommand only)"
+    topic: str | None = None
+
+    @classmethod
+    def declare(cls, parser: Parser) -> None:
+        parser.add_argument("topic", nargs="?", metavar="SUBCOMMAND")
+
+
+LineCommand: TypeAlias = (
+    Status
+    | Models
+    | Use
+    | Tools
+    | History
+    | Reset
+    | Metrics
+    | Approve
+    | Decline
+    | Export
+    | Connect
+    | Disconnect
+    | Examples
+    | Sandbox
+    | Help
+)
+LINE_COMMANDS: tuple[type[Subcommand], ...] = get_args(LineCommand)
+SUBCOMMANDS = tuple(c.command for c in LINE_COMMANDS)
+_BY_NAME = {c.command: c for c in LINE_COMMANDS}
+
+
+def _subcommand(name: str, *, first: bool = True) -> type[Subcommand]:
+    """The subcommand called ``name``; ``first``: it was the line's first word (maybe a request)."""
+    found = _BY_NAME.get(name)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(name.lower(), SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = "."
+    if first and name.startswith("-"):
+        hint = " (options go on the first line of a %%stripe_agent cell, the request below)."
+    elif close:
+        hint = f": did you mean {close[0]!r}?"
+    elif first:
+        hint = " (a request goes in a cell: %%stripe_agent on the first line, the request below)."
+    raise UsageError(
+        f"Unknown subcommand {name!r}{hint} Use one of: {', '.join(SUBCOMMANDS)}; "
+        "`%stripe_agent help` explains each."
+    )
+
+
+def parse_line(line: str) -> LineCommand:
+    """The ``%stripe_agent`` line as a typed subcommand; :class:`UsageError` with the fix when wrong.
+
+    An empty line, ``-h`` and ``--help`` are ``help``.
     """
-    missing: list[str] = []
+    args = split(line)
+    if not args:
+        return Help()
+    name, rest = args[0], args[1:]
+    command = cast("LineCommand", (Help if name in ("-h", "--help") else _subcommand(name)).parse(rest))
+    if isinstance(command, Help) and command.topic is not None:
+        _subcommand(command.topic, first=False)
+    return command
 
-    def substitute(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "{{":
-            return "{"
-        if token == "}}":
-            return "}"
-        head, *attrs = match.group(1).split(".")
-        if head not in namespace:
-            missing.append(token)
-            return token
-        value = namespace[head]
-        for attr in attrs:
-            try:
-                value = getattr(value, attr)
-            except Exception:
-                missing.append(token)
-                return token
-        try:
-            return str(value)
-        except Exception:
-            missing.append(token)
-            return token
 
-    result = _PLACEHOLDER.sub(substitute, text)
-    if missing:
-        shown = ", ".join(dict.fromkeys(missing))
-        first = missing[0][1:-1]
-        raise UsageError(
-            f"The request uses {shown}, but no such variable exists in this notebook, so nothing was "
-            f"sent. Define it in a cell above (e.g. {first.split('.')[0]} = ...), write "
-            f"{{{{{first}}}}} for literal braces, or add --no-interpolate to send every brace as written."
-        )
-    return result
+def help_text(topic: str | None = None) -> str:
+    """Every cell option and subcommand, or one subcommand's usage and summary."""
+    if topic is not None:
+        command = _subcommand(topic, first=False)
+        return _entry(f"%stripe_agent {command.usage()}", command.summary, indent="")
+    return "\n".join(
+        [
+            _entry("%%stripe_agent [options]", _CELL_SUMMARY, indent=""),
+            _cell_parser().entries(),
+            "",
+            "%stripe_agent SUBCOMMAND",
+            *(_entry(c.usage(), c.summary) for c in LINE_COMMANDS),
+        ]
+    )

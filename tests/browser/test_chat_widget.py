@@ -126,7 +126,7 @@ def test_confirm_policy_declined_write_creates_nothing_and_approved_write_does(
 
 def test_a_hostile_customer_name_shows_as_text_and_runs_nothing(notebook: Notebook, chat: Chat) -> None:
     notebook.run(
-        "from stripe_nb_agent.ui.shared import get_agent\n"
+        "from stripe_nb_agent import get_agent\n"
         f"_ = get_agent().sandbox_store.create_customer(name={HOSTILE!r}, email='xss@example.com')"
     )
     reply = chat.ask("list my last 3 customers")

@@ -13,7 +13,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from stripe_nb_agent.agent.agent import Agent
 from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.sandbox.model import get_sandbox_model_server
-from stripe_nb_agent.ui import shared
+from stripe_nb_agent.ui import kernel_agent
 from stripe_nb_agent.ui.magics import StripeAgentMagics
 from tests.ui.support import CommLog, RecordingComm, RecordingPublisher
 
@@ -28,13 +28,13 @@ def sandbox_server() -> Any:
 @pytest.fixture
 def agent(sandbox_server: Any) -> Iterator[Agent]:
     a = Agent(resolve_settings(mode="sandbox", environ={}))
-    previous = shared.set_agent(a)
+    previous = kernel_agent.set_agent(a)
     yield a
     if a.held is not None and not a.held.finished:
         a.held.cancel()
         a.held.wait()
     a.close()
-    shared.set_agent(previous)
+    kernel_agent.set_agent(previous)
 
 
 @pytest.fixture

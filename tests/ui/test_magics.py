@@ -337,6 +337,16 @@ def test_status_models_use_and_tools(shell: InteractiveShell, agent: Agent) -> N
     assert set(tools["kind"]) <= {"read", "write"}
 
 
+def test_the_models_function_and_subcommand_show_one_table(shell: InteractiveShell, agent: Agent) -> None:
+    import stripe_nb_agent
+
+    agent.use("sandbox-brief")
+    table = run(shell, "%stripe_agent models")
+    pd.testing.assert_frame_equal(stripe_nb_agent.models(), table)
+    assert list(table.loc[table["current"], "model"]) == ["sandbox-brief"]
+    assert table.loc[table["model"] == "dat1/gpt-120-oss", "aliases"].item() == "gpt-oss, gpt-120-oss"
+
+
 def test_examples_show_what_the_stand_in_understands_by_topic(shell: InteractiveShell) -> None:
     examples = run(shell, "%stripe_agent examples")
     topics = set(examples.index.get_level_values("topic"))
