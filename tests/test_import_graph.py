@@ -49,11 +49,12 @@ def _imports(name: str, path: Path) -> Iterator[str]:
                 source = node.module or ""
             # ``from pkg import submodule`` imports the submodule; ``from module import name`` the module.
             targets = [f"{source}.{a.name}" if f"{source}.{a.name}" in known else source for a in node.names]
-        elif isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets
+        elif (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
         ):
-            if isinstance(node.value, ast.Dict):
-                targets = [v.value for v in node.value.values if isinstance(v, ast.Constant)]
+            targets = [v.value for v in node.value.values if isinstance(v, ast.Constant)]
         for target in targets:
             while target and target not in known and target.startswith(NAME + "."):
                 target = target.rpartition(".")[0]

@@ -60,11 +60,8 @@ from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.transcript import export_transcript
 
 __all__ = [
-    "CellOptions",
     "StripeAgentMagics",
-    "interpolate",
     "load_ipython_extension",
-    "parse_cell_options",
     "unload_ipython_extension",
 ]
 

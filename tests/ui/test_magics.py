@@ -15,8 +15,8 @@ from IPython.utils.capture import capture_output
 
 from stripe_nb_agent.agent.agent import Agent
 from stripe_nb_agent.errors import UsageError
-from stripe_nb_agent.ui.magics import interpolate, parse_cell_options
-from stripe_nb_agent.ui.options import SUBCOMMANDS, _cell_parser
+from stripe_nb_agent.ui.interpolation import interpolate
+from stripe_nb_agent.ui.options import SUBCOMMANDS, _cell_parser, parse_cell_options
 from stripe_nb_agent.ui.result import TurnOutput
 from tests.ui.support import RecordingPublisher, run
 
