@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from stripe_nb_agent.config import Settings, Status, resolve_settings
     from stripe_nb_agent.errors import StripeNbAgentError
     from stripe_nb_agent.llm.custom import CustomDeployment, rerank
-    from stripe_nb_agent.llm.embeddings import embed, register_embedding_model
+    from stripe_nb_agent.llm.embeddings import default_embedding_model, embed, register_embedding_model
     from stripe_nb_agent.llm.local_server import stop_local_servers
     from stripe_nb_agent.llm.models import register_local_model, register_model
     from stripe_nb_agent.redaction import redact
-    from stripe_nb_agent.search import cosine_top_k, semantic_search
+    from stripe_nb_agent.search import cosine_similarity, cosine_top_k, semantic_search
     from stripe_nb_agent.ui.chat import ChatWidget
 
 __version__ = "0.1.0"
@@ -51,7 +51,9 @@ __all__ = [
     "TurnResult",
     "__version__",
     "chat",
+    "cosine_similarity",
     "cosine_top_k",
+    "default_embedding_model",
     "embed",
     "get_agent",
     "load_ipython_extension",
@@ -86,11 +88,13 @@ _LAZY = {
     "StripeNbAgentError": "stripe_nb_agent.errors",
     "CustomDeployment": "stripe_nb_agent.llm.custom",
     "rerank": "stripe_nb_agent.llm.custom",
+    "default_embedding_model": "stripe_nb_agent.llm.embeddings",
     "embed": "stripe_nb_agent.llm.embeddings",
     "register_embedding_model": "stripe_nb_agent.llm.embeddings",
     "stop_local_servers": "stripe_nb_agent.llm.local_server",
     "register_local_model": "stripe_nb_agent.llm.models",
     "register_model": "stripe_nb_agent.llm.models",
+    "cosine_similarity": "stripe_nb_agent.search",
     "cosine_top_k": "stripe_nb_agent.search",
     "semantic_search": "stripe_nb_agent.search",
 }

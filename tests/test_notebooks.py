@@ -1,7 +1,7 @@
-"""The saved notebooks: no secrets, the walkthrough's structure, in sync with their generator.
+"""The saved notebooks: no secrets, the walkthrough's structure, in sync with their sources.
 
 nbval (in the test command; see scripts/build_notebooks.py) checks that a fresh run reproduces the outputs;
-these tests check what nbval cannot: what the saved files contain.
+these tests check what nbval cannot: what the saved files and their sources in notebooks/src/ contain.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from typing import Any
 import nbformat
 import pytest
 
+import stripe_nb_agent
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+SOURCES = NOTEBOOKS / "src"
 SCANNED_DIRS = (NOTEBOOKS, ROOT / "tests" / "notebooks")
 WALKTHROUGH = ("index", "ex1_chat", "ex2_mcp", "ex3_embeddings_models", "ex4_own_tools")
 
@@ -272,14 +275,71 @@ def test_the_index_opens_with_the_flow_diagram_and_links_every_exercise() -> Non
         assert f"]({name}.ipynb)" in prose
 
 
+@pytest.mark.parametrize("number", range(1, 6))
+def test_an_exercise_is_its_solution_with_the_tasks_left_open(number: int) -> None:
+    exercise, solution = load(f"workshop_{number}"), load(f"solution_{number}")
+    assert [c.cell_type for c in exercise.cells] == [c.cell_type for c in solution.cells]
+    title = solution.cells[0].source.splitlines()[0]
+    assert title.startswith(f"# Solution {number}: ")
+    assert exercise.cells[0].source.splitlines()[0] == title.replace("Solution", "Exercise", 1)
+    assert f"](solution_{number}.ipynb)" in exercise.cells[0].source
+    assert f"](workshop_{number}.ipynb)" in solution.cells[0].source
+    tasks = 0
+    for mine, answer in zip(exercise.cells[1:], solution.cells[1:], strict=True):
+        if mine.source != answer.source:
+            assert mine.cell_type == "code", f"workshop_{number}: only code cells differ"
+            assert "..." in mine.source, f"workshop_{number}: a task leaves its `...` open: {mine.source!r}"
+            tasks += 1
+    assert tasks, f"workshop_{number} leaves nothing to do"
+
+
+# --- the sources ------------------------------------------------------------------------------
+
+SOURCE_FILES = sorted(SOURCES.glob("*.py"))
+# ``stripe_nb_agent.NAME`` anywhere in a source, code or prose: NAME must be public.
+PACKAGE_PATH = re.compile(r"\bstripe_nb_agent\.(\w+)")
+
+
+def private_paths(text: str) -> list[str]:
+    found = {m.group(0) for m in PACKAGE_PATH.finditer(text) if m.group(1) not in stripe_nb_agent.__all__}
+    return sorted(found)
+
+
+def test_every_saved_notebook_has_a_source_and_every_source_a_saved_notebook() -> None:
+    assert {path.stem for path in SOURCE_FILES} == {path.stem for path in NOTEBOOKS.glob("*.ipynb")}
+    assert _generator().names() == [path.stem for path in SOURCE_FILES]
+
+
 @pytest.mark.parametrize("name", sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")))
-def test_saved_notebooks_match_their_generator(name: str) -> None:
+def test_saved_notebooks_match_their_sources(name: str) -> None:
     build = _generator()
-    expected = build.build(name, build.NOTEBOOKS[name])
+    expected = build.build(name)
     saved = load(name)
-    assert [(c.cell_type, c.source) for c in saved.cells] == [
-        (c.cell_type, c.source) for c in expected.cells
-    ], f"notebooks/{name}.ipynb differs from notebooks/_cells.py: run `python notebooks/_build.py {name}`"
+    # Sources, kinds and cell metadata (tags): everything but the outputs comes from the source.
+    assert [(c.cell_type, c.source, c.metadata) for c in saved.cells] == [
+        (c.cell_type, c.source, c.metadata) for c in expected.cells
+    ], f"notebooks/{name}.ipynb differs from its source: run `python scripts/build_notebooks.py {name}`"
+
+
+@pytest.mark.parametrize("path", SOURCE_FILES, ids=lambda p: p.stem)
+def test_notebooks_teach_only_the_public_api(path: Path) -> None:
+    found = private_paths(path.read_text(encoding="utf-8"))
+    assert not found, (
+        f"notebooks/src/{path.name} uses {found}: import from `stripe_nb_agent` itself "
+        "(export the name in stripe_nb_agent/__init__.py if it is missing)"
+    )
+
+
+def test_the_public_api_scan_catches_private_paths_and_leaves_public_names_alone() -> None:
+    text = """
+from stripe_nb_agent import get_agent, semantic_search
+import stripe_nb_agent
+chat = stripe_nb_agent.chat()
+from stripe_nb_agent.search import cosine_similarity
+import stripe_nb_agent.ui.shared as shared
+# see `stripe_nb_agent.llm.embeddings.embed`
+"""
+    assert private_paths(text) == ["stripe_nb_agent.llm", "stripe_nb_agent.search", "stripe_nb_agent.ui"]
 
 
 # --- the nbval sanitizer ----------------------------------------------------------------------
