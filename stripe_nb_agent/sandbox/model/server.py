@@ -98,9 +98,9 @@ def _persona(name: str) -> tuple[Persona, str | None] | None:
 MAX_PACED_REPLY_S = 3.0
 # The rest of a reply (thinking, tool-call arguments, the closing chunks) is not read as it streams:
 # the magic shows "… thinking", the widget folds the thinking away, a tool card appears whole. Paced
-# like the answer, it was most of a walkthrough's waiting (ex2_mcp: 35 of 57 s, over 42 model
-# rounds); within this cap the thinking marker still shows for a moment.
-MAX_PACED_UNSEEN_S = 0.3
+# like the answer, it was most of a walkthrough's waiting (ex2_mcp's 42 model rounds slept 51 s,
+# 25 s with this cap); within it the thinking marker still shows for a moment.
+MAX_PACED_UNSEEN_S = 0.2
 
 
 def chunk_delay(pace: float, chunks: int, cap: float = MAX_PACED_REPLY_S) -> float:
