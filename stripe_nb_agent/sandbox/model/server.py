@@ -99,8 +99,8 @@ MAX_PACED_REPLY_S = 3.0
 # The rest of a reply (thinking, tool-call arguments, the closing chunks) is not read as it streams:
 # the magic shows "… thinking", the widget folds the thinking away, a tool card appears whole. Paced
 # like the answer, it was most of a walkthrough's waiting (ex2_mcp's 42 model rounds slept 51 s,
-# 25 s with this cap); within it the thinking marker still shows for a moment.
-MAX_PACED_UNSEEN_S = 0.2
+# 21 s with this cap, 16 of them typing answers); within it the thinking marker still flickers.
+MAX_PACED_UNSEEN_S = 0.1
 
 
 def chunk_delay(pace: float, chunks: int, cap: float = MAX_PACED_REPLY_S) -> float:
