@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,9 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._reply: _Reply | None = None
         self._lock = threading.Lock()
         self.last_result: TurnResult | None = None
+        # Download names offered so far: each click gets its own, even after New chat starts the
+        # turn count again, so no browser setting can replace an earlier transcript with this one.
+        self._offered: set[str] = set()
 
         names = [row.name for row in self.agent.models() if row.usable and not row.family]
         current = self.agent.registry.resolve(model).name if model else self.agent.model
@@ -173,8 +177,16 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         )
         self.new_button = widgets.Button(description="New chat", icon="plus")
         self.export_button = widgets.Button(description="Export", icon="download")
-        # The feed scrolls inside a fixed height, so the input below it never moves off screen.
-        self.messages = widgets.VBox(layout=widgets.Layout(max_height="32em", overflow="auto"))
+        # The replies, oldest first, in a feed that scrolls inside a fixed height, so the input below
+        # it never moves off screen. Laid out in reverse (a one-child column-reverse box), the
+        # browser scrolls from the bottom: the feed stays on the newest reply as it grows, with no
+        # script to scroll it there.
+        self.messages = widgets.VBox(layout=widgets.Layout(flex="0 0 auto"))
+        self.feed = widgets.Box(
+            [self.messages],
+            layout=widgets.Layout(max_height="32em", overflow="auto", flex_flow="column-reverse"),
+        )
+        self.feed.add_class("snba-feed")
         self.status = widgets.HTML()
         # Notices for the user's own action (busy, an export ready): kept until the next one,
         # where the status line is redrawn by every event of the turn.
@@ -198,7 +210,7 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         style = widgets.HTML(STYLE_HTML)
         header = widgets.HBox([self.model_picker, self.policy_picker, self.new_button, self.export_button])
         footer = widgets.HBox([self.input, self.send_button, self.stop_button])
-        super().__init__([style, header, self.messages, self.status, self.notice, footer])
+        super().__init__([style, header, self.feed, self.status, self.notice, footer])
         self.add_class("snba-chat")
         self._set_status("ready")
 
@@ -274,14 +286,22 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Without ``path``: ``stripe-agent-<conversation>.md`` in the working folder, or ``-2``,
         ``-3``, ... when that exists (never overwritten). An explicit ``path`` is replaced.
         """
-        target = Path(path) if path is not None else _free_name(f"stripe-agent-{self.conversation}", ".md")
-        return export_transcript(self.agent.conversation(self.conversation), target)
+        if path is None:
+            path = _first_free(f"stripe-agent-{self.conversation}", ".md", lambda name: Path(name).exists())
+        return export_transcript(self.agent.conversation(self.conversation), path)
 
     def download_link(self) -> str:
-        """HTML for a link that downloads the transcript in the browser (nothing is written here)."""
+        """HTML for a link that downloads the transcript in the browser (nothing is written here).
+
+        The file is ``stripe-agent-<conversation>-<n>-turns.md``, or ``-2``, ``-3``, ... when this
+        widget has offered that name before.
+        """
         convo = self.agent.conversation(self.conversation)
         data = base64.b64encode(transcript_markdown(convo).encode()).decode()
-        name = f"stripe-agent-{self.conversation}-{len(convo.turns)}-turns.md"
+        turns = len(convo.turns)
+        stem = f"stripe-agent-{self.conversation}-{turns}-turn{'' if turns == 1 else 's'}"
+        name = _first_free(stem, ".md", self._offered.__contains__)
+        self._offered.add(name)
         return (
             f'<a class="snba-link" download="{escape(name)}" '
             f'href="data:text/markdown;charset=utf-8;base64,{data}">Download {escape(name)}</a>'
@@ -381,10 +401,10 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.status.value = f'<div class="snba snba-status {css}">{escape(text)}</div>'
 
 
-def _free_name(stem: str, suffix: str) -> Path:
-    """``stem.md``, else the first of ``stem-2.md``, ``stem-3.md``, ... that does not exist."""
-    candidate, number = Path(stem + suffix), 1
-    while candidate.exists():
+def _first_free(stem: str, suffix: str, taken: Callable[[str], bool]) -> str:
+    """``stem + suffix``, else the first of ``stem-2``, ``stem-3``, ... (plus ``suffix``) not taken."""
+    name, number = stem + suffix, 1
+    while taken(name):
         number += 1
-        candidate = Path(f"{stem}-{number}{suffix}")
-    return candidate
+        name = f"{stem}-{number}{suffix}"
+    return name

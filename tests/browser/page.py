@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Download, Locator, Page, Playwright, sync_playwright
 
 from tests.browser.lab import REPO, JupyterServer, bounded_wait
 
@@ -265,6 +265,16 @@ class Chat:
         return self.root.locator(".snba-status")
 
     @property
+    def feed(self) -> Locator:
+        """The scrolling box holding every exchange."""
+        return self.root.locator(".snba-feed")
+
+    @property
+    def download_link(self) -> Locator:
+        """The transcript link Export shows."""
+        return self.root.locator("a.snba-link[download]")
+
+    @property
     def requests(self) -> Locator:
         """The "You: ..." line of every exchange, oldest first."""
         return self.root.locator(".snba-request")
@@ -304,6 +314,21 @@ class Chat:
             what="the turn to end (its metrics footer drawn, Send enabled)",
         )
         return self.status.inner_text()
+
+    def export(self) -> Download:
+        """Press Export, wait for the link it offers (a new one, when there was one already) and
+        click it; returns the browser's download."""
+        before = self.download_link.get_attribute("download") if self.download_link.count() else None
+        self.button("Export").click()
+        link = self.download_link
+        bounded_wait(
+            lambda: link.count() == 1 and link.get_attribute("download") != before,
+            timeout=self.timeout_ms / 1000,
+            what=f"a new download link after Export (the last one was {before!r})",
+        )
+        with self.page.expect_download(timeout=self.timeout_ms) as download:
+            self.download_link.click()
+        return download.value
 
     def record_stream(self) -> None:
         self.page.evaluate(_RECORDER_JS)

@@ -1,4 +1,5 @@
-"""The chat widget in a real JupyterLab: typed requests, streaming, Stop, approvals, escaping, models.
+"""The chat widget in a real JupyterLab: typed requests, streaming, Stop, approvals, escaping, models,
+the scrolling feed above a fixed input, and Export's download.
 
 Every scenario runs in a fresh notebook (and so a fresh kernel and sandbox store) and asserts on
 what the page shows; kernel-side facts are read by running a cell and reading its output.
@@ -6,9 +7,13 @@ what the page shows; kernel-side facts are read by running a cell and reading it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import FloatRect, Locator
 
 from tests.browser.harness import Chat, Notebook, bounded_wait
+from tests.test_notebooks import find_secrets
 
 pytestmark = pytest.mark.browser
 
@@ -166,3 +171,64 @@ def test_switching_the_model_mid_conversation_answers_with_it_and_keeps_the_hist
     assert first.answer.locator("table tbody tr").count() == 2  # the earlier reply is still shown
     models = kernel_says(notebook, "[t.model for t in w.agent.conversation(w.conversation).turns]")
     assert models == "['sandbox', 'sandbox-brief']"
+
+
+def box(locator: Locator) -> FloatRect:
+    rect = locator.bounding_box()
+    assert rect is not None, f"{locator} is not drawn"
+    return rect
+
+
+def overflows(feed: Locator) -> bool:
+    return bool(feed.evaluate("feed => feed.scrollHeight > feed.clientHeight"))
+
+
+def test_the_input_stays_put_below_a_feed_that_scrolls_and_follows_the_newest_reply(
+    notebook: Notebook, chat: Chat
+) -> None:
+    # Each five-row table reply is taller than half the feed: a few overflow it.
+    for _ in range(4):
+        chat.wait_done(chat.ask("list my last 5 customers"))
+        if overflows(chat.feed):
+            break
+    assert overflows(chat.feed), "four table replies should overflow the feed"
+    input_at, feed_at = box(chat.input), box(chat.feed)
+    content = chat.feed.evaluate("feed => feed.scrollHeight")
+
+    for request in ("show my balance", "list my last 3 customers"):
+        reply = chat.ask(request)
+        chat.wait_done(reply)
+        assert box(chat.input) == input_at, f"the input moved after {request!r}"
+        assert box(chat.feed) == feed_at, f"the feed changed size after {request!r}"
+        # The newest reply's end is in view without the user scrolling the feed.
+        footer, feed = box(reply.footer), box(chat.feed)
+        assert feed["y"] - 1 <= footer["y"], f"the end of the reply to {request!r} is above the feed's view"
+        bottom = footer["y"] + footer["height"]
+        assert bottom <= feed["y"] + feed["height"] + 1, f"the reply to {request!r} ends below the view"
+
+    assert chat.feed.evaluate("feed => feed.scrollHeight") > content
+    # The input is on screen, inside the notebook's own scrolling area.
+    panel = box(notebook.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"))
+    assert panel["y"] <= input_at["y"]
+    assert input_at["y"] + input_at["height"] <= panel["y"] + panel["height"]
+
+
+def test_export_downloads_the_redacted_conversation_and_a_second_click_a_new_file(
+    notebook: Notebook, chat: Chat
+) -> None:
+    # Payment intents carry a client secret: the transcript holds their results, masked.
+    reply = chat.ask("list my last 3 payments")
+    chat.wait_done(reply)
+
+    first = chat.export()
+    assert first.suggested_filename == "stripe-agent-default-1-turn.md"
+    text = Path(first.path()).read_text(encoding="utf-8")
+    assert "list my last 3 payments" in text
+    assert "## Agent" in text
+    assert "list_payment_intents" in text
+    assert "client_secret" in text, "the scan below should have a secret to look for"
+    assert find_secrets(text) == []
+
+    second = chat.export()
+    assert second.suggested_filename == "stripe-agent-default-1-turn-2.md"
+    assert Path(second.path()).read_text(encoding="utf-8") == text

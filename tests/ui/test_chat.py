@@ -177,6 +177,27 @@ def test_export_button_offers_a_download_in_the_browser_and_writes_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_every_export_click_offers_a_new_file_name_even_after_a_new_chat(chat: ChatWidget) -> None:
+    def offered() -> str:
+        chat.export_button.click()
+        match = re.search(r'download="([^"]+)"', chat.notice.value)
+        assert match is not None
+        return match.group(1)
+
+    chat.send("hello")
+    chat.wait(30)
+    first, second = offered(), offered()
+    chat.new_chat()
+    chat.send("show my balance")
+    chat.wait(30)
+    third = offered()
+    assert [first, second, third] == [
+        "stripe-agent-default-1-turn.md",
+        "stripe-agent-default-1-turn-2.md",
+        "stripe-agent-default-1-turn-3.md",
+    ]
+
+
 def test_export_without_a_path_never_overwrites_an_earlier_one(
     chat: ChatWidget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -208,9 +229,11 @@ def test_the_busy_notice_stays_while_the_turn_redraws_its_status(
     chat.wait(30)
 
 
-def test_the_feed_scrolls_above_a_fixed_input(chat: ChatWidget) -> None:
-    assert chat.messages.layout.overflow == "auto"
-    assert chat.messages.layout.max_height
+def test_the_feed_scrolls_above_a_fixed_input_from_the_bottom(chat: ChatWidget) -> None:
+    assert chat.feed.layout.overflow == "auto"
+    assert chat.feed.layout.max_height
+    assert chat.feed.layout.flex_flow == "column-reverse"  # scrolled to the newest reply
+    assert chat.feed.children == (chat.messages,)
     assert chat.input in chat.children[-1].children  # the input row is the widget's last child
 
 

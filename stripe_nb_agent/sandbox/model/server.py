@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_PACE",
     "ENV_PACE",
     "MAX_PACED_REPLY_S",
+    "MAX_PACED_UNSEEN_S",
     "PERSONAS",
     "SANDBOX_HEADER",
     "SandboxModelServer",
@@ -48,6 +49,7 @@ __all__ = [
     "chunk_delay",
     "get_sandbox_model_server",
     "model_name",
+    "pacing_caps",
 ]
 
 ENV_PACE = "STRIPE_NB_AGENT_SANDBOX_PACE"
@@ -91,16 +93,32 @@ def _persona(name: str) -> tuple[Persona, str | None] | None:
     return None
 
 
-# However long a reply, pacing never makes it take longer than this to stream: a paced demo should
-# look like typing, not keep a 1,700-token answer on screen for half a minute.
+# However long a reply, pacing never makes its answer take longer than this to stream: a paced demo
+# should look like typing, not keep a 1,700-token answer on screen for half a minute.
 MAX_PACED_REPLY_S = 3.0
+# The rest of a reply (thinking, tool-call arguments, the closing chunks) is not read as it streams:
+# the magic shows "… thinking", the widget folds the thinking away, a tool card appears whole. Paced
+# like the answer, it was most of a walkthrough's waiting (ex2_mcp's 42 model rounds slept 51 s,
+# 21 s with this cap, 16 of them typing answers); within it the thinking marker still flickers.
+MAX_PACED_UNSEEN_S = 0.1
 
 
-def chunk_delay(pace: float, chunks: int) -> float:
-    """The wait before each of ``chunks`` chunks: ``pace``, shortened so the reply fits the cap."""
+def chunk_delay(pace: float, chunks: int, cap: float = MAX_PACED_REPLY_S) -> float:
+    """The wait before each of ``chunks`` chunks: ``pace``, shortened so they all fit in ``cap``."""
     if pace <= 0 or chunks <= 0:
         return 0.0
-    return min(pace, MAX_PACED_REPLY_S / chunks)
+    return min(pace, cap / chunks)
+
+
+def pacing_caps(chunks: Sequence[dict[str, Any]]) -> list[tuple[int, float]]:
+    """For each chunk of a streamed reply, the cap its pacing shares and how many chunks share it:
+    the answer's text :data:`MAX_PACED_REPLY_S`, every other chunk :data:`MAX_PACED_UNSEEN_S`."""
+    answer = [any(choice["delta"].get("content") for choice in chunk["choices"]) for chunk in chunks]
+    shown = sum(answer)
+    return [
+        (shown, MAX_PACED_REPLY_S) if is_answer else (len(chunks) - shown, MAX_PACED_UNSEEN_S)
+        for is_answer in answer
+    ]
 
 
 def _resolve_pace(pace: float | None) -> float:
@@ -217,10 +235,10 @@ def build_app(state: ServerState | None = None, *, extra_routes: Sequence[BaseRo
         prefix = b"event: message\n" if sse_events else b""
         try:
             chunks = list(stream_chunks(reply, usage_mode=usage_mode, pace=state.pace_for(persona)))
-            for chunk in chunks:
-                pace = chunk_delay(state.pace_for(persona), len(chunks))
-                if pace:
-                    await anyio.sleep(pace)
+            for chunk, (sharing, cap) in zip(chunks, pacing_caps(chunks), strict=True):
+                delay = chunk_delay(state.pace_for(persona), sharing, cap)
+                if delay:
+                    await anyio.sleep(delay)
                 data = json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
                 yield prefix + b"data: " + data.encode() + b"\n\n"
             yield prefix + b"data: [DONE]\n\n"

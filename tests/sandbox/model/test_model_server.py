@@ -225,3 +225,33 @@ def test_pacing_never_makes_a_reply_stream_longer_than_the_cap(chunks: int) -> N
     # A short reply keeps the pace it was given: it still looks like typing.
     assert delay == (0.015 if 0.015 * chunks <= MAX_PACED_REPLY_S else MAX_PACED_REPLY_S / chunks)
     assert chunk_delay(0, chunks) == 0
+
+
+@pytest.mark.parametrize("request_text", ["what can you do?", "list my last 5 customers"])
+def test_pacing_gives_the_answer_its_cap_and_the_unread_rest_a_short_one(request_text: str) -> None:
+    from stripe_nb_agent.sandbox.model.chunks import Reply, stream_chunks
+    from stripe_nb_agent.sandbox.model.planner import plan_reply
+    from stripe_nb_agent.sandbox.model.server import (
+        MAX_PACED_REPLY_S,
+        MAX_PACED_UNSEEN_S,
+        chunk_delay,
+        model_name,
+        pacing_caps,
+    )
+
+    plan = plan_reply([user(request_text)], classic_tools())
+    reply = Reply.for_request(plan, model_name("sandbox", None), {"messages": request_text})
+    chunks = list(stream_chunks(reply, usage_mode="final", pace=0.015))
+    delays = [chunk_delay(0.015, sharing, cap) for sharing, cap in pacing_caps(chunks)]
+    answer = [bool(c["choices"] and c["choices"][0]["delta"].get("content")) for c in chunks]
+    unread = sum(d for d, shown in zip(delays, answer, strict=True) if not shown)
+    read = sum(d for d, shown in zip(delays, answer, strict=True) if shown)
+
+    assert plan.reasoning, "the sandbox persona thinks aloud: its thinking is part of the unread rest"
+    assert 0 < unread <= MAX_PACED_UNSEEN_S + 1e-9
+    assert read <= MAX_PACED_REPLY_S + 1e-9
+    if plan.content:  # an answer short enough keeps the full pace: it still looks like typing
+        assert read == pytest.approx(min(0.015 * sum(answer), MAX_PACED_REPLY_S))
+    else:
+        assert plan.tool_calls
+        assert read == 0
