@@ -19,7 +19,8 @@ STYLE: Final = """
   line-height: 1.45;
 }
 .snba-markdown p { margin: 0.35em 0; }
-.snba-markdown a, .snba-link { color: var(--jp-brand-color1, #1976d2); text-decoration: underline; }
+/* Scoped under .snba: JupyterLab's `.jp-ThemedContainer a { color: unset }` outranks a lone class. */
+.snba .snba-markdown a, .snba .snba-link, .snba .snba-link a { color: var(--jp-brand-color1, #1976d2); text-decoration: underline; }
 .snba-markdown code, .snba-code {
   font-family: var(--jp-code-font-family, SFMono-Regular, Menlo, Consolas, monospace);
   font-size: var(--jp-code-font-size, 12px);
