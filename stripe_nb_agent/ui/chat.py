@@ -163,7 +163,9 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._lock = threading.Lock()
         self.last_result: TurnResult | None = None
 
-        names = [row.name for row in self.agent.models() if row.usable and not row.family]
+        names = [
+            row.name for row in self.agent.models() if row.kind == "chat" and row.usable and not row.family
+        ]
         current = self.agent.registry.resolve(model).name if model else self.agent.model
         if current not in names:
             names.append(current)
