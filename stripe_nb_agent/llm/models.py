@@ -22,20 +22,36 @@ import difflib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import httpx2
 
 from stripe_nb_agent import plugins
 from stripe_nb_agent.config import ENV_DAT1_KEY, Secret, ServiceMode, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
+from stripe_nb_agent.llm.builtin_models import (
+    BUILTIN_DEFAULTS,
+    BUILTIN_MODELS,
+    DAT1,
+    DAT1_HOST,
+    DEFAULT_LIVE_MODEL,
+    dat1_custom_model,
+)
 from stripe_nb_agent.llm.client import ChatClient
-from stripe_nb_agent.llm.embedder import DAT1_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODEL
-from stripe_nb_agent.llm.endpoint import Endpoint, Surface
+from stripe_nb_agent.llm.endpoint import Endpoint
 from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
 from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
+from stripe_nb_agent.llm.model_info import (
+    KINDS,
+    Host,
+    Kind,
+    ModelInfo,
+    ModelRow,
+    ModelSurface,
+    endpoint_for,
+    url_for,
+)
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 
 __all__ = [
@@ -52,88 +68,10 @@ __all__ = [
     "register_model",
 ]
 
-DEFAULT_LIVE_MODEL = "dat1/gpt-120-oss"
-DAT1_HOST = "dat1"
 LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
-
-Kind = Literal["chat", "embedding", "deployment"]
-#: Chat surfaces (:class:`~.endpoint.Surface`), then how embeddings and deployments are called.
-ModelSurface = Surface | Literal["dat1-embeddings", "openai-embeddings", "in-process", "dat1-deployment"]
-_KIND_ORDER: tuple[Kind, ...] = ("chat", "embedding", "deployment")
 # What ``table`` passes a prefix family's factory to draw the family's own row.
 _FAMILY_SAMPLE = "<name>"
-
-
-@dataclass(frozen=True)
-class Host:
-    """Where models live: a root URL in DAT1's layout and the key every model there sends.
-
-    ``root`` is a URL, or a callable given the settings that returns one (it may start a server:
-    it is called only when a model on the host is used). ``key`` is a :class:`Secret`, a callable
-    given the settings, or None (each model then reads its own ``key_env`` from the
-    environment); ``key_env`` names where the key comes from, for messages. ``label`` is shown in
-    the models table instead of a URL (for roots not known before they start). A ``live`` host is
-    a paid service, off when the settings force sandbox mode. ``stands_in_for`` names a host whose
-    custom deployments are sent here instead when the model mode is sandbox.
-    """
-
-    name: str
-    root: str | Callable[[Settings], str]
-    key: Secret | Callable[[Settings], Secret | None] | None = None
-    key_env: str | None = None
-    label: str | None = None
-    live: bool = False
-    stands_in_for: str | None = None
-
-    def root_url(self, settings: Settings) -> str:
-        return self.root(settings) if callable(self.root) else self.root
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """One named model and how to reach it.
-
-    ``host`` names a registered :class:`Host` (its root and key), or is None for a model reached
-    at its own ``base_url`` (a string or a callable returning one, for servers that start on
-    demand) or run in this process. ``target`` is the collection, deployment name or model id.
-    ``key_env`` names the variable holding its key (None: no key needed); ``key`` is a key given
-    at registration. ``availability``, when set, says why the model cannot run now ("" when it
-    can): local models use it to check for their extra and their file. ``dimensions`` and
-    ``batch_size`` are for embedding models.
-    """
-
-    name: str
-    surface: ModelSurface
-    host: str | None
-    target: str
-    description: str = ""
-    aliases: tuple[str, ...] = ()
-    key_env: str | None = None
-    base_url: str | Callable[[], str] | None = None
-    include_usage: bool = True
-    availability: Callable[[], str] | None = None
-    kind: Kind = "chat"
-    key: Secret | None = None
-    dimensions: int | None = None
-    batch_size: int | None = None
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One line of ``models()``: is the model usable right now, and if not, why."""
-
-    name: str
-    aliases: tuple[str, ...]
-    surface: ModelSurface
-    endpoint: str
-    usable: bool
-    why_not: str
-    default: bool
-    description: str
-    # A family row (``local/<name>``) is a pattern to fill in, not a model to pick from a list.
-    family: bool = False
-    kind: Kind = "chat"
 
 
 class ModelRegistry:
@@ -161,103 +99,16 @@ class ModelRegistry:
         return f"ModelRegistry({', '.join(name for _, name in self._models)})"
 
     def _add_builtins(self) -> None:
-        """DAT1 (host, chat models, custom-deployment family, embeddings, reranker) and local models."""
-        self.add_host(
-            Host(
-                DAT1_HOST,
-                root=lambda s: s.dat1_root,
-                key=lambda s: s.dat1_api_key,
-                key_env=ENV_DAT1_KEY,
-                live=True,
-            )
-        )
-        self.add(
-            ModelInfo(
-                DEFAULT_LIVE_MODEL,
-                "dat1-collection",
-                DAT1_HOST,
-                "gpt-120-oss",
-                "GPT-OSS-120B on DAT1 (reasoning, tool calls)",
-                aliases=("gpt-oss", "gpt-120-oss"),
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        self.add(
-            ModelInfo(
-                "dat1/gemma-3-12b",
-                "dat1-collection",
-                DAT1_HOST,
-                "gemma-3-12b",
-                "Gemma 3 12B on DAT1",
-                aliases=("gemma",),
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        self.add(
-            ModelInfo(
-                "dat1-openai/gpt-120-oss",
-                "openai",
-                DAT1_HOST,
-                "gpt-120-oss",
-                "GPT-OSS-120B through DAT1's OpenAI-compatible API",
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        self.add_prefix(
-            "dat1-custom/",
-            lambda name: ModelInfo(
-                f"dat1-custom/{name}",
-                "dat1-custom",
-                DAT1_HOST,
-                name,
-                f"your DAT1 custom deployment {name!r}",
-                key_env=ENV_DAT1_KEY,
-            ),
-        )
+        """DAT1's host, models and families, the offline embedder, and the local GGUF families."""
+        self.add_host(DAT1)
+        for info in BUILTIN_MODELS:
+            self.add(info)
+        for (kind, mode), name in BUILTIN_DEFAULTS.items():
+            self.set_default(name, mode=mode, kind=kind)
+        self.add_prefix("dat1-custom/", dat1_custom_model)
         self.add_prefix(LOCAL_PREFIX, self._local_family)
         for packaged in PACKAGED_MODELS:
             self.add(self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description))
-        self.set_default(DEFAULT_LIVE_MODEL, mode="live")
-        self.add(
-            ModelInfo(
-                LOCAL_EMBEDDING_MODEL,
-                "in-process",
-                None,
-                "all-MiniLM-L6-v2",
-                "all-MiniLM-L6-v2 (int8 ONNX, 384-d) on this machine; no key, no network",
-                aliases=("local", "minilm"),
-                availability=_local_embedder_missing,
-                kind="embedding",
-                dimensions=384,
-                batch_size=16,
-            )
-        )
-        self.add(
-            ModelInfo(
-                DAT1_EMBEDDING_MODEL,
-                "dat1-embeddings",
-                DAT1_HOST,
-                "qwen3-embedding",
-                "Qwen3 embeddings on DAT1",
-                aliases=("dat1",),
-                key_env=ENV_DAT1_KEY,
-                kind="embedding",
-                batch_size=32,
-            )
-        )
-        self.set_default(DAT1_EMBEDDING_MODEL, mode="live", kind="embedding")
-        self.set_default(LOCAL_EMBEDDING_MODEL, mode="sandbox", kind="embedding")
-        self.add(
-            ModelInfo(
-                "reranker",
-                "dat1-deployment",
-                DAT1_HOST,
-                "reranker",
-                "DAT1's reranker deployment: rerank(query, passages) scores each passage",
-                key_env=ENV_DAT1_KEY,
-                kind="deployment",
-            )
-        )
 
     # --- registering --------------------------------------------------------------------------
 
@@ -440,7 +291,8 @@ class ModelRegistry:
                 "deployment": "CustomDeployment or rerank",
             }
             raise UsageError(
-                f"{name!r} is {_a(other)} model, not {_a(kind)} model: use it with {use[other]}()."
+                f"{name!r} is {_with_article(other)} model, not {_with_article(kind)} model: "
+                f"use it with {use[other]}()."
             )
         if kind == "embedding":
             raise UsageError(
@@ -497,7 +349,7 @@ class ModelRegistry:
         """One row per registered model, chat models first, then embeddings and deployments
         (families shown by their prefix, after the chat models)."""
         with self._lock:
-            models = sorted(self._models.values(), key=lambda info: _KIND_ORDER.index(info.kind))
+            models = sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
             prefixes = dict(self._prefixes)
             kinds = {kind for kind, _ in self._defaults}
         default = {(kind, self.default_name(settings, kind)) for kind in kinds}
@@ -541,7 +393,7 @@ class ModelRegistry:
                 return f"llama.cpp on 127.0.0.1, started on first use ({info.target})"
             return f"started on demand ({info.target})"
         root = host.root_url(settings) if host is not None else str(info.base_url or "")
-        return _url_for(info, root, on_host=host is not None)
+        return url_for(info, root, on_host=host is not None)
 
     def deployment_route(self, name: str, settings: Settings) -> tuple[str, Secret | None]:
         """The root and key a custom deployment ``name`` is called with under these settings.
@@ -554,7 +406,7 @@ class ModelRegistry:
             host = self.host(info.host if info is not None and info.host is not None else DAT1_HOST)
             if settings.model_mode == "sandbox":
                 host = next((h for h in self._hosts.values() if h.stands_in_for == host.name), host)
-        return host.root_url(settings), _host_key(host, settings)
+        return host.root_url(settings), host.key_for(settings)
 
     # --- building clients ---------------------------------------------------------------------
 
@@ -594,7 +446,7 @@ class ModelRegistry:
         """The chat endpoint for ``name``; raises MissingKeyError/ConfigError when it cannot be used."""
         info = self.resolve(name)
         self.check_usable(info, settings)
-        return _endpoint_for(
+        return endpoint_for(
             info,
             self.root(info, settings),
             self.key(info, settings),
@@ -674,7 +526,7 @@ class ModelRegistry:
         """The key ``info`` sends: its host's, the one it was registered with, or its ``key_env``'s."""
         host = self._hosts.get(info.host) if info.host is not None else None
         if host is not None and host.key is not None:
-            return _host_key(host, settings)
+            return host.key_for(settings)
         if info.key is not None:
             return info.key
         if info.key_env is None:
@@ -684,55 +536,8 @@ class ModelRegistry:
         return Secret(value) if value else None
 
 
-def _a(kind: str) -> str:
+def _with_article(kind: str) -> str:
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-
-
-def _host_key(host: Host, settings: Settings) -> Secret | None:
-    return host.key(settings) if callable(host.key) else host.key
-
-
-def _local_embedder_missing() -> str:
-    from stripe_nb_agent.llm.local_embeddings import installed_model_files
-
-    try:
-        installed_model_files()
-    except ConfigError as exc:
-        return str(exc)
-    return ""
-
-
-def _url_for(info: ModelInfo, root: str, *, on_host: bool) -> str:
-    """The URL a model is called at, from its root (the DAT1 layout when it lives on a host)."""
-    root = root.rstrip("/")
-    if info.surface == "dat1-embeddings":
-        return f"{root}/collection/{info.target}/invoke"
-    if info.surface == "openai-embeddings":
-        return f"{root}/embeddings"
-    if info.surface == "dat1-deployment":
-        return f"{root}/inference/{info.target}/invoke"
-    return _endpoint_for(info, root, None, None, on_host=on_host).url
-
-
-def _endpoint_for(
-    info: ModelInfo, root: str, key: Secret | None, key_env: str | None, *, on_host: bool
-) -> Endpoint:
-    if info.surface == "dat1-collection":
-        return Endpoint.dat1_collection(root, info.target, key=key, key_env=key_env, label=info.name)
-    if info.surface == "dat1-custom":
-        return Endpoint.dat1_custom(root, info.target, key=key, key_env=key_env, label=info.name)
-    if info.surface != "openai":
-        raise UsageError(f"{info.name!r} is {_a(info.kind)} model, not a chat model.")
-    # Hosts (DAT1, and servers mirroring it) serve the OpenAI surface under /collection/open-ai.
-    base = f"{root.rstrip('/')}/collection/open-ai" if on_host else root
-    return Endpoint.openai(
-        base,
-        info.target,
-        key=key,
-        key_env=key_env,
-        include_usage=info.include_usage,
-        label=info.name,
-    )
 
 
 _default: ModelRegistry | None = None
