@@ -32,7 +32,8 @@ class Host:
     it is called only when a model on the host is used). ``key`` is a :class:`Secret`, a callable
     given the settings, or None (each model then reads its own ``key_env`` from the
     environment); ``key_env`` names where the key comes from, for messages. ``label`` is shown in
-    the models table instead of a URL (for roots not known before they start). A ``live`` host is
+    the models table instead of a URL: give one when ``root`` starts a server, as the table calls
+    ``root`` otherwise. A ``live`` host is
     a paid service, off when the settings force sandbox mode. ``stands_in_for`` names a host whose
     custom deployments are sent here instead when the model mode is sandbox.
     """

@@ -276,6 +276,10 @@ async def test_the_clients_generous_max_tokens_default_reaches_the_wire(
             bodies.append(json.loads(request.content))
             return await forward.handle_async_request(request)
 
+        async def aclose(self) -> None:
+            # Finished streams return their connection to forward's pool: close it with the client.
+            await forward.aclose()
+
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
     async with registry_on(model_server).client("sandbox", settings, transport=Recording()) as client:
         await drain(turn(Conversation(), "hello", client, None, use_tools=False))
