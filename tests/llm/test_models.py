@@ -143,7 +143,7 @@ def test_sandbox_uses_the_dat1_collection_path_on_its_hosts_root(registry: Model
 
 
 @pytest.mark.anyio
-async def test_sandbox_client_streams_from_the_sandbox_root(registry: ModelRegistry) -> None:
+async def test_sandbox_client_streams_from_its_hosts_root(registry: ModelRegistry) -> None:
     urls: list[str] = []
 
     def handler(request: httpx2.Request) -> httpx2.Response:
