@@ -7,7 +7,7 @@ or a widget click submits a coroutine and gets a ``concurrent.futures.Future``. 
 thread stays free, so a Stop click (a comm message) is processed while a reply streams.
 
 Long-lived async resources (the MCP session, HTTP connection pools) are created on this loop and
-only ever used from it.
+only ever used from it; whatever must be closed with it registers with :meth:`BackgroundLoop.at_shutdown`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ import atexit
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["BackgroundLoop", "get_loop"]
+__all__ = ["BackgroundLoop", "current_background_loop", "get_loop", "run_sync"]
 
 T = TypeVar("T")
+
+# Which BackgroundLoop owns the running thread: set once on each loop's own thread.
+_owner = threading.local()
 
 
 class BackgroundLoop:
@@ -31,11 +34,13 @@ class BackgroundLoop:
     def __init__(self, name: str = "stripe-nb-agent-loop") -> None:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self._ready.wait()
 
     def _run(self) -> None:
+        _owner.loop = self
         asyncio.set_event_loop(self._loop)
         self._loop.call_soon(self._ready.set)
         self._loop.run_forever()
@@ -50,6 +55,10 @@ class BackgroundLoop:
 
     def in_loop_thread(self) -> bool:
         return threading.current_thread() is self._thread
+
+    def at_shutdown(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Await ``close()`` on this loop when it shuts down, after its tasks are cancelled."""
+        self._closers.append(close)
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule ``coro`` on the loop; returns at once with a thread-safe future."""
@@ -88,6 +97,11 @@ class BackgroundLoop:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            closers, self._closers = self._closers, []
+            for close in closers:
+                # One resource failing to close must not keep the others (or the loop) open.
+                with contextlib.suppress(Exception):
+                    await close()
             await self._loop.shutdown_asyncgens()
 
         with contextlib.suppress(concurrent.futures.TimeoutError, RuntimeError):
@@ -110,3 +124,19 @@ def get_loop() -> BackgroundLoop:
             _instance = BackgroundLoop()
             atexit.register(_instance.shutdown)
         return _instance
+
+
+def current_background_loop() -> BackgroundLoop | None:
+    """The BackgroundLoop whose thread is running this code, or None (a caller's own loop or thread)."""
+    loop: BackgroundLoop | None = getattr(_owner, "loop", None)
+    return loop if loop is not None and loop.running else None
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from synchronous code, also inside a running event loop.
+
+    Jupyter runs cells on a thread whose asyncio loop is already running, where ``anyio.run``
+    cannot start; the coroutine runs on the package's background loop instead (no loop re-entry,
+    no nest_asyncio), and a kernel interrupt cancels it.
+    """
+    return get_loop().run(coro)

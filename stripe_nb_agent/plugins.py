@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from stripe_nb_agent.config import ServiceStatus, Settings
     from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTools
-    from stripe_nb_agent.llm.models import ModelRegistry
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -64,7 +63,8 @@ def _hooks(name: str) -> list[Callable[..., Any]]:
     return [hook for plugin in loaded_plugins() if callable(hook := getattr(plugin, name, None))]
 
 
-def register_models(registry: ModelRegistry) -> None:
+def register_models(registry: object) -> None:
+    # Typed ``object``: the registry calls this hook, so naming its class here would be a circle.
     for hook in _hooks("register_models"):
         hook(registry)
 

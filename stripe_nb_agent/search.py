@@ -133,6 +133,6 @@ def semantic_search(
     corpus_vecs: ArrayLike | None = None,
 ) -> list[Hit]:
     """Synchronous :func:`asemantic_search` (works in a notebook cell too)."""
-    from stripe_nb_agent.llm.custom import run_sync
+    from stripe_nb_agent._loop import run_sync
 
     return run_sync(asemantic_search(query, texts, k, embedder, corpus_vecs=corpus_vecs))

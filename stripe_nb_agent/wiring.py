@@ -5,8 +5,10 @@ built-in plugin (see :mod:`stripe_nb_agent.plugins`): the layers below ask the h
 import :mod:`stripe_nb_agent.sandbox`, so the sandbox plugs in the way a user's own model server
 (``register_model``) or MCP server (``Agent.connect``) does.
 
-- Models: the sandbox model server is a host in the model registry, reached over HTTP on
-  127.0.0.1 like any OpenAI-compatible or DAT1 endpoint, started on the first request.
+- Models: the sandbox model server is a host in the model registry (:func:`register_models`),
+  reached over HTTP on 127.0.0.1 like any DAT1 endpoint and started on the first request. It
+  brings the ``sandbox`` chat models, is the default chat model in sandbox mode, and stands in
+  for DAT1's custom deployments (the reranker) there.
 - Stripe: live, Stripe's MCP server with the settings' key; sandboxed, the sandbox's MCP server
   object in this process (the SDK's in-memory transport: a notebook opens no port for it, and a
   call costs microseconds instead of an HTTP round trip).
@@ -21,9 +23,49 @@ from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTool
 
 if TYPE_CHECKING:
     from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.llm.models import ModelRegistry
     from stripe_nb_agent.redaction import Secret
 
-__all__ = ["SandboxStore", "describe_services", "sandbox_clock", "stripe_tools"]
+__all__ = [
+    "SANDBOX_HOST",
+    "SANDBOX_MODEL",
+    "SandboxStore",
+    "describe_services",
+    "register_models",
+    "sandbox_clock",
+    "stripe_tools",
+]
+
+SANDBOX_HOST = "sandbox"
+SANDBOX_MODEL = "sandbox"
+
+
+def register_models(registry: ModelRegistry) -> None:
+    """The sandbox model server as a host, its two chat personas, and its place in sandbox mode."""
+    from stripe_nb_agent.llm.models import DAT1_HOST, Host, ModelInfo
+    from stripe_nb_agent.redaction import Secret
+
+    def root(settings: Settings) -> str:
+        from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+
+        return get_sandbox_model_server().root_url
+
+    registry.add_host(
+        Host(
+            SANDBOX_HOST,
+            root=root,
+            # It mirrors DAT1 and accepts any key: a fixed, non-secret one keeps one code path.
+            key=Secret("sandbox"),
+            label="local sandbox server",
+            stands_in_for=DAT1_HOST,
+        )
+    )
+    for name, description in (
+        (SANDBOX_MODEL, "offline rule-based stand-in (not a language model)"),
+        ("sandbox-brief", "offline rule-based stand-in, terse persona (not a language model)"),
+    ):
+        registry.add(ModelInfo(name, "dat1-collection", SANDBOX_HOST, name, description))
+    registry.set_default(SANDBOX_MODEL, mode="sandbox")
 
 
 class SandboxStore:

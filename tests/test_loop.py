@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from stripe_nb_agent._loop import BackgroundLoop, get_loop
+from stripe_nb_agent._loop import BackgroundLoop, current_background_loop, get_loop, run_sync
 
 
 def test_runs_coroutines_on_its_own_thread() -> None:
@@ -80,3 +80,51 @@ def test_submit_after_shutdown_says_so() -> None:
 
     with pytest.raises(RuntimeError, match="shut down"):
         loop.submit(noop())
+
+
+def test_at_shutdown_closers_run_on_the_loop_after_its_tasks_are_cancelled() -> None:
+    loop = BackgroundLoop()
+    events: list[str] = []
+
+    async def forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            events.append("task cancelled")
+            raise
+
+    async def close() -> None:
+        events.append(f"closed on {threading.current_thread().name}")
+
+    async def broken() -> None:
+        raise OSError("a failing closer does not stop the others")
+
+    loop.at_shutdown(broken)
+    loop.at_shutdown(close)
+    loop.submit(forever())
+    loop.shutdown()
+    assert events == ["task cancelled", "closed on stripe-nb-agent-loop"]
+
+
+def test_code_knows_when_it_runs_on_a_background_loop() -> None:
+    loop = BackgroundLoop()
+    try:
+
+        async def owner() -> BackgroundLoop | None:
+            return current_background_loop()
+
+        assert loop.run(owner()) is loop
+        assert current_background_loop() is None
+        assert asyncio.run(owner()) is None
+    finally:
+        loop.shutdown()
+
+
+def test_run_sync_runs_on_the_shared_loop_even_inside_a_running_loop() -> None:
+    async def inner() -> str:
+        return threading.current_thread().name
+
+    async def outer() -> str:
+        return run_sync(inner())  # a notebook cell: the caller's loop is running
+
+    assert asyncio.run(outer()) == "stripe-nb-agent-loop"

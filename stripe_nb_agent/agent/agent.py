@@ -180,16 +180,11 @@ class Agent:
             return "a live Stripe account in LIVE mode"
         return "Stripe in test mode"
 
-    def _sandbox_root(self) -> str:
-        from stripe_nb_agent.sandbox.model import get_sandbox_model_server
-
-        return get_sandbox_model_server().root_url
-
     def _model_client(self, name: str) -> ChatModel:
         with self._lock:
             client = self._clients.get(name)
             if client is None:
-                client = self.registry.client(name, self.settings, sandbox_root=self._sandbox_root)
+                client = self.registry.client(name, self.settings)
                 self._clients[name] = client
             return client
 

@@ -1,13 +1,14 @@
 """The streaming chat client: one class for DAT1's collection API, DAT1 custom deployments and
 any OpenAI-compatible server (llama-server, Ollama, vLLM, OpenAI).
 
-Bytes go through :class:`~.sse.SSEDecoder` and :class:`~.stream.StreamAssembler`; this module
-adds the network edge: retries before the first byte, three kinds of timeout, and translation
-of every HTTP failure into the package's error tree with a message that says what to do.
+Bytes go through :class:`~.sse.SSEDecoder` and :class:`~.stream.StreamAssembler`; the request is
+opened by :func:`~.http.send_with_retry` (retries before the first byte, the error tree), and this
+module adds the first-token and idle timeouts of the stream itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -17,22 +18,11 @@ from typing import Any, NoReturn, Self
 import anyio
 import httpx2
 
-from stripe_nb_agent.errors import (
-    ModelAuthError,
-    ModelConnectError,
-    ModelHTTPError,
-    ModelTimeoutError,
-    StreamInterruptedError,
-)
+from stripe_nb_agent.errors import ModelHTTPError, ModelTimeoutError, StreamInterruptedError
 from stripe_nb_agent.llm.endpoint import Endpoint
-from stripe_nb_agent.llm.errors_http import (
-    HTTPAdvice,
-    auth_message,
-    http_message,
-    server_message,
-    unreachable_message,
-)
-from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts, parse_retry_after
+from stripe_nb_agent.llm.errors_http import HTTPAdvice
+from stripe_nb_agent.llm.http import Target, send_with_retry, shared_client
+from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.llm.sse import SSEDecoder
 from stripe_nb_agent.llm.stream import Clock, StreamAssembler
 from stripe_nb_agent.llm.types import ChatResponse, Completed, Message, StreamEvent
@@ -41,7 +31,8 @@ __all__ = ["DEFAULT_MAX_TOKENS", "ChatClient", "Endpoint", "RetryPolicy", "Timeo
 
 # gpt-oss spends part of max_tokens on reasoning; a small budget ends turns mid-thought.
 DEFAULT_MAX_TOKENS = 5000
-_ERROR_BODY_LIMIT = 64 * 1024
+# Seconds a finished stream may take to end its body before its connection is dropped instead.
+_DRAIN_LIMIT = 1.0
 _ADVICE = HTTPAdvice(
     not_found="Check the endpoint URL ({url}) and the model or collection name.",
     refused="The request was refused: check the messages, tools and parameters you sent.",
@@ -58,8 +49,10 @@ class ChatClient:
     ...     async for event in client.stream([{"role": "user", "content": "Hi"}]):
     ...         ...
 
-    Pass ``http`` to share a client (it is not closed by :meth:`aclose`), or ``transport`` for
-    an ``httpx2.MockTransport``/``ASGITransport``. ``clock`` feeds the metrics only.
+    Without ``http`` the client shares the package loop's connection pool for the endpoint's origin
+    (see :mod:`.http`). Pass ``http`` to share a client of your own (it is not closed by
+    :meth:`aclose`), or ``transport`` for an ``httpx2.MockTransport``/``ASGITransport``.
+    ``clock`` feeds the metrics only.
     """
 
     def __init__(
@@ -83,8 +76,15 @@ class ChatClient:
         self._httpx_timeout = httpx2.Timeout(
             connect=timeouts.connect, read=None, write=timeouts.connect, pool=timeouts.connect
         )
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx2.AsyncClient(transport=transport)
+        self._target = Target(
+            endpoint.name, endpoint.url, endpoint.auth, _ADVICE, longer_timeout="raise Timeouts({phase}=...)"
+        )
+        # Without http= the client is made on first use: the package loop's shared one for this
+        # origin when running there, else (or with transport=) one of our own, closed by aclose().
+        self._transport = transport
+        self._given = http is not None
+        self._owns_http = False
+        self._http = http
 
     def __repr__(self) -> str:
         return f"ChatClient({self.endpoint.surface}: {self.endpoint.url})"
@@ -98,7 +98,7 @@ class ChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._owns_http:
+        if self._owns_http and self._http is not None:
             await self._http.aclose()
 
     async def complete(
@@ -183,6 +183,8 @@ class ChatClient:
                     for sse in decoder.feed(data):
                         for event in feed_sse(sse):
                             yield event
+                else:  # ended on [DONE], not at the body's end
+                    await _drain(reads)
             if not assembler.complete:
                 self._interrupted(assembler, "the server closed the stream before saying it was done")
             yield Completed(assembler.response(attempts=attempts))
@@ -217,81 +219,31 @@ class ChatClient:
     # --- opening, with retries ------------------------------------------------------------------
 
     async def _open(self, body: dict[str, Any]) -> tuple[httpx2.Response, int]:
-        request = self._http.build_request(
+        http = self._client()
+        request = http.build_request(
             "POST", self.endpoint.url, json=body, headers=self.endpoint.headers(), timeout=self._httpx_timeout
         )
-        policy = self.retry
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with anyio.fail_after(self.timeouts.first_token):
-                    response = await self._http.send(request, stream=True)
-            except TimeoutError:
-                raise ModelTimeoutError(
-                    f"{self.endpoint.name} sent no answer within {self.timeouts.first_token:g} s "
-                    "(first-token timeout). The model may be cold-starting: try again, or raise "
-                    "Timeouts(first_token=...).",
-                    phase="first_token",
-                ) from None
-            except httpx2.TransportError as exc:
-                if attempt < policy.max_attempts:
-                    await policy.sleep(policy.delay(attempt))
-                    continue
-                self._unreachable(exc, attempt)
-            if response.status_code < 300:
-                return response, attempt
-            text = await self._error_body(response)
-            status = response.status_code
-            if status in (401, 403):
-                raise ModelAuthError(self._auth_message(status, text))
-            if policy.is_retryable_status(status) and attempt < policy.max_attempts:
-                wait = parse_retry_after(response.headers.get("retry-after"))
-                if wait is not None and wait > policy.max_retry_after:
-                    raise ModelHTTPError(
-                        f"{self.endpoint.name} answered HTTP {status} and asks to wait {wait:.0f} s "
-                        f"before retrying: {server_message(text)}. Wait, then run the request again.",
-                        status_code=status,
-                        body=text,
-                    )
-                await policy.sleep(policy.delay(attempt, wait))
-                continue
-            raise ModelHTTPError(self._http_message(status, text, attempt), status_code=status, body=text)
+        return await send_with_retry(
+            http,
+            request,
+            self._target,
+            retry=self.retry,
+            stream=True,
+            answer_within=self.timeouts.first_token,
+        )
 
-    async def _error_body(self, response: httpx2.Response) -> str:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            with anyio.move_on_after(self.timeouts.idle):
-                async for data in response.aiter_bytes():
-                    chunks.append(data)
-                    size += len(data)
-                    if size >= _ERROR_BODY_LIMIT:
-                        break
-        except httpx2.HTTPError:
-            pass  # the status code alone is still worth reporting
-        finally:
-            await response.aclose()
-        return b"".join(chunks)[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
+    def _client(self) -> httpx2.AsyncClient:
+        if self._http is not None and (self._owns_http or self._given or not self._http.is_closed):
+            return self._http
+        if self._transport is None and (shared := shared_client(self.endpoint.url)) is not None:
+            # Not ours to close; fetched again should its loop have closed it.
+            self._http = shared
+            return shared
+        self._owns_http = True
+        self._http = httpx2.AsyncClient(transport=self._transport)
+        return self._http
 
     # --- error messages -------------------------------------------------------------------------
-
-    def _auth_message(self, status: int, text: str) -> str:
-        ep = self.endpoint
-        return auth_message(ep.name, ep.url, status, text, key=ep.key, key_env=ep.key_env, advice=_ADVICE)
-
-    def _http_message(self, status: int, text: str, attempts: int) -> str:
-        return http_message(self.endpoint.name, self.endpoint.url, status, text, attempts, _ADVICE)
-
-    def _unreachable(self, exc: httpx2.TransportError, attempts: int) -> NoReturn:
-        if isinstance(exc, httpx2.TimeoutException):
-            raise ModelTimeoutError(
-                f"Could not connect to {self.endpoint.url} within {self.timeouts.connect:g} s "
-                f"({attempts} attempts). Check the network and the endpoint URL, or raise "
-                "Timeouts(connect=...).",
-                phase="connect",
-            ) from exc
-        raise ModelConnectError(unreachable_message(self.endpoint.url, attempts, exc)) from exc
 
     def _timed_out(self, phase: str, assembler: StreamAssembler) -> NoReturn:
         if phase == "idle":
@@ -318,6 +270,14 @@ class ChatClient:
             partial_reasoning=assembler.partial_reasoning,
         )
         raise error from cause
+
+
+async def _drain(reads: AsyncIterator[bytes]) -> None:
+    """Read what follows ``[DONE]`` (usually only the body's end): an unfinished body is closed
+    with its connection, a finished one goes back to the pool for the next request."""
+    with anyio.move_on_after(_DRAIN_LIMIT), contextlib.suppress(httpx2.HTTPError):
+        async for _ in reads:
+            pass
 
 
 def _is_json(response: httpx2.Response) -> bool:

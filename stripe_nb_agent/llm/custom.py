@@ -1,166 +1,33 @@
-"""JSON calls to DAT1: the generic custom-deployment caller, and the reranker built on it.
+"""DAT1 custom deployments: the generic caller, and the reranker built on it.
 
 A DAT1 custom deployment answers ``POST {root}/inference/<name>/invoke`` with whatever its handler
 returns; some handlers expect the payload wrapped as ``{"input": ...}`` and some answer wrapped as
 ``{"output": ...}``. :class:`CustomDeployment` handles both. The reranker is the worked example:
 ``{"pairs": [[query, passage], ...], "normalize": bool}`` in, ``{"scores": [...]}`` out.
 
-:func:`post_json` is the one place a plain (non-streaming) JSON request is sent, retried and
-translated into the error tree; the embeddings clients use it too. Its retry schedule is the chat
-client's :class:`~.retry.RetryPolicy` (429, 5xx and connection errors, backoff with jitter, at most
-three attempts by default).
+Requests go through :func:`~.http.post_json` (the retry schedule and errors every model call shares).
+Where a deployment lives in each model mode is the model registry's data
+(:meth:`~.models.ModelRegistry.deployment_route`), so plugins can move it.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Coroutine, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import httpx2
 
+from stripe_nb_agent._loop import run_sync
 from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
-from stripe_nb_agent.errors import (
-    MissingKeyError,
-    ModelAuthError,
-    ModelConnectError,
-    ModelError,
-    ModelHTTPError,
-    ModelTimeoutError,
-    UsageError,
-)
-from stripe_nb_agent.llm.errors_http import HTTPAdvice, auth_message, http_message, unreachable_message
-from stripe_nb_agent.llm.retry import RetryPolicy, parse_retry_after
+from stripe_nb_agent.errors import MissingKeyError, ModelError, UsageError
+from stripe_nb_agent.llm.http import JSON_ADVICE, JSON_TIMEOUT, Auth, Target, client_for, post_json
+from stripe_nb_agent.llm.models import default_registry
+from stripe_nb_agent.llm.retry import RetryPolicy
 from stripe_nb_agent.redaction import Secret
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "Auth",
-    "CustomDeployment",
-    "arerank",
-    "post_json",
-    "rerank",
-    "run_sync",
-]
-
-T = TypeVar("T")
-
-#: Connect quickly or fail; a custom deployment may cold-start, so reads get longer.
-DEFAULT_TIMEOUT = httpx2.Timeout(connect=10.0, read=120.0, write=30.0, pool=10.0)
-_ERROR_BODY_LIMIT = 2000
-_ADVICE = HTTPAdvice(
-    not_found="Check the URL ({url}) and the model or deployment name.",
-    refused="The request was refused: check the inputs you sent.",
-    rate_limited="You are rate-limited: wait a minute and try again, or send smaller batches.",
-    too_large="The request is too large: pass a smaller batch_size.",
-    offline="The 'local' embedding model runs offline without any key.",
-)
-
-
-@dataclass(frozen=True)
-class Auth:
-    """How a request carries its key: ``X-API-Key`` or ``Authorization: Bearer``.
-
-    ``key_env`` names where the key comes from, so a 401 can say which variable to fix.
-    """
-
-    key: Secret | None
-    header: Literal["x-api-key", "bearer"] = "x-api-key"
-    key_env: str | None = ENV_DAT1_KEY
-
-    def headers(self) -> dict[str, str]:
-        if self.key is None:
-            return {}
-        # The only place a key is revealed: the wire.
-        if self.header == "bearer":
-            return {"Authorization": f"Bearer {self.key.reveal()}"}
-        return {"X-API-Key": self.key.reveal()}
-
-
-async def post_json(
-    http: httpx2.AsyncClient,
-    url: str,
-    body: Any,
-    *,
-    auth: Auth,
-    name: str,
-    retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
-    http_timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
-) -> Any:
-    """POST ``body`` as JSON and return the decoded JSON answer, retrying what is worth retrying.
-
-    429, 5xx and transport errors are retried per ``retry`` (``Retry-After`` honoured);
-    401/403 raise :class:`ModelAuthError` naming ``auth.key_env``; anything else non-2xx raises
-    :class:`ModelHTTPError`; a 2xx body that is not JSON raises :class:`ModelError`.
-    ``name`` is what users call the model or deployment, for messages.
-    """
-    headers = {"Accept": "application/json", **auth.headers()}
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            response = await http.post(url, json=body, headers=headers, timeout=http_timeout)
-        except httpx2.TransportError as exc:
-            if attempt < retry.max_attempts:
-                await retry.sleep(retry.delay(attempt))
-                continue
-            _raise_unreachable(exc, url, attempt, http_timeout)
-        status = response.status_code
-        if status < 300:
-            try:
-                return response.json()
-            except ValueError:
-                raise ModelError(
-                    f"{name} answered HTTP {status} with a body that is not JSON: "
-                    f"{response.text[:200]!r}. Check that {url} is the right endpoint."
-                ) from None
-        text = response.text[:_ERROR_BODY_LIMIT]
-        if status in (401, 403):
-            raise ModelAuthError(
-                auth_message(name, url, status, text, key=auth.key, key_env=auth.key_env, advice=_ADVICE)
-            )
-        if retry.is_retryable_status(status) and attempt < retry.max_attempts:
-            wait = parse_retry_after(response.headers.get("retry-after"))
-            if wait is None or wait <= retry.max_retry_after:
-                await retry.sleep(retry.delay(attempt, wait))
-                continue
-        raise ModelHTTPError(
-            http_message(name, url, status, text, attempt, _ADVICE), status_code=status, body=text
-        )
-
-
-def _raise_unreachable(exc: httpx2.TransportError, url: str, attempts: int, timeout: httpx2.Timeout) -> Any:
-    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
-    if isinstance(exc, httpx2.ConnectTimeout | httpx2.PoolTimeout):
-        raise ModelTimeoutError(
-            f"Could not connect to {url} within {timeout.connect:g} s ({tries}). Check the network "
-            "and the URL, or pass a longer timeout.",
-            phase="connect",
-        ) from exc
-    if isinstance(exc, httpx2.TimeoutException):
-        raise ModelTimeoutError(
-            f"{url} sent no answer within {timeout.read:g} s ({tries}). The deployment may be "
-            "cold-starting or overloaded: try again, send smaller batches, or pass a longer timeout.",
-            phase="read",
-        ) from exc
-    raise ModelConnectError(unreachable_message(url, attempts, exc)) from exc
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from synchronous code, also inside a running event loop.
-
-    Jupyter runs cells on a thread whose asyncio loop is already running, where ``anyio.run``
-    cannot start; the coroutine runs on the package's background loop instead (no loop re-entry,
-    no nest_asyncio), and a kernel interrupt cancels it.
-    """
-    from stripe_nb_agent._loop import get_loop
-
-    return get_loop().run(coro)
-
-
-# --- custom deployments ------------------------------------------------------------------------
+__all__ = ["CustomDeployment", "arerank", "rerank"]
 
 
 class CustomDeployment:
@@ -171,8 +38,10 @@ class CustomDeployment:
     {'scores': [0.93]}
 
     ``wrap_input=True`` sends ``{"input": payload}`` (for handlers that read ``input``); an answer
-    shaped ``{"output": ...}`` is unwrapped unless ``unwrap_output=False``. Pass ``http`` to share
-    a client (never closed here) or ``transport`` for ``httpx2.MockTransport``/``ASGITransport``.
+    shaped ``{"output": ...}`` is unwrapped unless ``unwrap_output=False``. Without ``http`` it
+    shares the package loop's connection pool for its origin (see :mod:`.http`); pass ``http`` to
+    share a client of your own (never closed here) or ``transport`` for
+    ``httpx2.MockTransport``/``ASGITransport``.
     """
 
     def __init__(
@@ -187,7 +56,7 @@ class CustomDeployment:
         http: httpx2.AsyncClient | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
-        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx2.Timeout = JSON_TIMEOUT,
     ) -> None:
         if not name or "/" in name.strip("/"):
             raise UsageError(f"Invalid deployment name {name!r}: pass the bare name, e.g. 'reranker'.")
@@ -209,18 +78,17 @@ class CustomDeployment:
 
     @classmethod
     def from_settings(cls, name: str, settings: Settings | None = None, **kwargs: Any) -> CustomDeployment:
-        """The deployment on DAT1 with the resolved key and root (explicit kwargs win).
+        """The deployment where the model registry routes it for these settings (explicit kwargs win).
 
-        In sandbox mode it is the sandbox model server's route of that name (the reranker there is
-        a stand-in scored with local embeddings, and says so).
+        That is DAT1 with the resolved key, or in sandbox mode whichever host stands in for DAT1
+        there (the built-in sandbox's reranker is a stand-in scored with local embeddings, and
+        says so).
         """
         settings = settings or resolve_settings()
-        if settings.model_mode == "sandbox" and "root" not in kwargs:
-            from stripe_nb_agent.sandbox.model import get_sandbox_model_server
-
-            kwargs["root"] = get_sandbox_model_server().root_url
-            kwargs.setdefault("key", None)
-        kwargs.setdefault("root", settings.dat1_root)
+        if "root" not in kwargs:
+            root, key = default_registry().deployment_route(name, settings)
+            kwargs["root"] = root
+            kwargs.setdefault("key", key)
         kwargs.setdefault("key", settings.dat1_api_key)
         return cls(name, **kwargs)
 
@@ -233,25 +101,12 @@ class CustomDeployment:
                 "root= at the sandbox model server."
             )
         body = {"input": payload} if self.wrap_input else payload
-        if self._http is not None:
-            answer = await self._post(self._http, body)
-        else:
-            async with httpx2.AsyncClient(transport=self._transport) as http:
-                answer = await self._post(http, body)
+        target = Target(f"deployment {self.name!r}", self.url, self.auth, JSON_ADVICE)
+        async with client_for(self.url, http=self._http, transport=self._transport) as http:
+            answer = await post_json(http, target, body, retry=self.retry, timeout=self.timeout)
         if self.unwrap_output and isinstance(answer, dict) and "output" in answer:
             return answer["output"]
         return answer
-
-    async def _post(self, http: httpx2.AsyncClient, body: Any) -> Any:
-        return await post_json(
-            http,
-            self.url,
-            body,
-            auth=self.auth,
-            name=f"deployment {self.name!r}",
-            retry=self.retry,
-            http_timeout=self.timeout,
-        )
 
 
 # --- the reranker ------------------------------------------------------------------------------

@@ -11,27 +11,28 @@ cell) and :func:`aembed` pick an embedder by model name:
 a registered name            an OpenAI-compatible endpoint (:func:`register_embedding_model`)
 =========================  ===================================================================
 
-With no model named, the default follows the settings: a DAT1 key outside sandbox mode means
-``dat1/qwen3-embedding``, anything else ``local/minilm``.
+The names are entries of kind ``"embedding"`` in the one model registry (:mod:`.models`), listed
+by ``models()`` beside the chat models. With no model named, the default follows the settings: a
+DAT1 key outside sandbox mode means ``dat1/qwen3-embedding``, anything else ``local/minilm``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict, Unpack, runtime_checkable
+from typing import Any, TypedDict, Unpack
 
 import httpx2
 import numpy as np
 from numpy.typing import NDArray
 
+from stripe_nb_agent._loop import run_sync
 from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
-from stripe_nb_agent.errors import MissingKeyError, ModelError, UsageError
-from stripe_nb_agent.llm.custom import DEFAULT_TIMEOUT, Auth, post_json, run_sync
+from stripe_nb_agent.errors import ConfigError, MissingKeyError, ModelError, UsageError
+from stripe_nb_agent.llm.embedder import DAT1_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODEL, Embedder, as_texts
+from stripe_nb_agent.llm.http import JSON_ADVICE, JSON_TIMEOUT, Auth, Target, client_for, post_json
+from stripe_nb_agent.llm.models import ModelRegistry, default_registry
 from stripe_nb_agent.llm.retry import RetryPolicy
 from stripe_nb_agent.redaction import Secret
 
@@ -54,34 +55,6 @@ __all__ = [
 
 Matrix = NDArray[np.float32]
 
-LOCAL_EMBEDDING_MODEL = "local/minilm"
-DAT1_EMBEDDING_MODEL = "dat1/qwen3-embedding"
-_ALIASES = {"local": LOCAL_EMBEDDING_MODEL, "minilm": LOCAL_EMBEDDING_MODEL, "dat1": DAT1_EMBEDDING_MODEL}
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Anything that turns texts into vectors: one float32 row per text, in input order."""
-
-    @property
-    def name(self) -> str: ...
-
-    async def embed(self, texts: Sequence[str]) -> Matrix: ...
-
-
-def as_texts(texts: str | Sequence[str]) -> list[str]:
-    """Validate input: a list of strings (one string counts as a list of one)."""
-    if isinstance(texts, str):
-        return [texts]
-    items = list(texts)
-    for i, text in enumerate(items):
-        if not isinstance(text, str):
-            raise UsageError(
-                f"texts[{i}] is a {type(text).__name__}, not a string: pass a list of strings "
-                "(convert other values with str() first)."
-            )
-    return items
-
 
 def _check_batch_size(batch_size: int) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -92,8 +65,9 @@ def _check_batch_size(batch_size: int) -> int:
 class WireOptions(TypedDict, total=False):
     """How an HTTP embedder reaches its server; every embedder takes these keywords.
 
-    ``http`` shares a client (never closed here), ``transport`` is for ``httpx2.MockTransport`` or
-    ``ASGITransport``; ``retry`` and ``timeout`` default to :func:`~.custom.post_json`'s.
+    ``http`` is a client of yours to use (never closed here; without it the package loop's shared
+    client for the origin is used, see :mod:`.http`), ``transport`` is for ``httpx2.MockTransport``
+    or ``ASGITransport``; ``retry`` and ``timeout`` default to those of every JSON model call.
     """
 
     http: httpx2.AsyncClient | None
@@ -117,7 +91,7 @@ class _HTTPEmbedder:
         http: httpx2.AsyncClient | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
-        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx2.Timeout = JSON_TIMEOUT,
     ) -> None:
         if http is not None and transport is not None:
             raise TypeError("Pass either http= or transport=, not both.")
@@ -139,26 +113,16 @@ class _HTTPEmbedder:
         if not items:
             return np.zeros((0, self.dimensions or 0), dtype=np.float32)
         self._check_key()
-        if self._http is not None:
-            return await self._embed_batches(self._http, items)
-        # A client per call keeps the embedder usable from any event loop (run_sync uses fresh ones).
-        async with httpx2.AsyncClient(transport=self._transport) as http:
+        async with client_for(self.url, http=self._http, transport=self._transport) as http:
             return await self._embed_batches(http, items)
 
     async def _embed_batches(self, http: httpx2.AsyncClient, items: list[str]) -> Matrix:
+        target = Target(self.name, self.url, self.auth, JSON_ADVICE)
         # Sequential batches: order is trivially preserved and a rate limit is not hammered.
         parts: list[Matrix] = []
         for start in range(0, len(items), self.batch_size):
             batch = items[start : start + self.batch_size]
-            answer = await post_json(
-                http,
-                self.url,
-                self._body(batch),
-                auth=self.auth,
-                name=self.name,
-                retry=self.retry,
-                http_timeout=self.timeout,
-            )
+            answer = await post_json(http, target, self._body(batch), retry=self.retry, timeout=self.timeout)
             parts.append(self._matrix(self._rows(answer, len(batch)), len(batch)))
         return np.concatenate(parts, axis=0)
 
@@ -313,21 +277,7 @@ def _keys(answer: Any) -> str:
     return f"not an object but a {type(answer).__name__}"
 
 
-# --- model names --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Registered:
-    base_url: str
-    model: str
-    key: Secret | None
-    key_env: str | None
-    dimensions: int | None
-    batch_size: int
-
-
-_registry: dict[str, _Registered] = {}
-_registry_lock = threading.Lock()
+# --- model names: entries of kind "embedding" in the model registry -----------------------------
 
 
 def register_embedding_model(
@@ -347,38 +297,33 @@ def register_embedding_model(
 
     >>> register_embedding_model("nomic", base_url="http://127.0.0.1:11434/v1", model="nomic-embed-text")
     """
-    if not name or name in _ALIASES or name in (LOCAL_EMBEDDING_MODEL, DAT1_EMBEDDING_MODEL):
-        raise UsageError(f"{name!r} is a built-in embedding model name: register under another name.")
-    entry = _Registered(
-        base_url,
-        model or name,
-        Secret(key) if key else None,
-        key_env,
-        dimensions,
-        _check_batch_size(batch_size),
+    default_registry().register_embedding_model(
+        name,
+        base_url=base_url,
+        model=model,
+        key=key,
+        key_env=key_env,
+        dimensions=dimensions,
+        batch_size=_check_batch_size(batch_size),
     )
-    with _registry_lock:
-        _registry[name] = entry
 
 
 def unregister_embedding_model(name: str) -> None:
     """Forget a name added by :func:`register_embedding_model` (no error when it is unknown)."""
-    with _registry_lock:
-        _registry.pop(name, None)
+    registry = default_registry()
+    entry = registry.resolve(name, kind="embedding") if name in registry.names("embedding") else None
+    if entry is not None and entry.surface == "openai-embeddings":
+        registry.remove(name, kind="embedding")
 
 
 def embedding_models() -> list[str]:
     """Every usable model name: the built-ins, then the registered ones."""
-    with _registry_lock:
-        return [LOCAL_EMBEDDING_MODEL, DAT1_EMBEDDING_MODEL, *sorted(_registry)]
+    return default_registry().names("embedding")
 
 
 def default_embedding_model(settings: Settings | None = None) -> str:
     """``dat1/qwen3-embedding`` with a DAT1 key outside sandbox mode, else ``local/minilm``."""
-    settings = settings or resolve_settings()
-    if settings.model_mode == "live" and settings.dat1_api_key is not None:
-        return DAT1_EMBEDDING_MODEL
-    return LOCAL_EMBEDDING_MODEL
+    return default_registry().default_name(settings or resolve_settings(), "embedding")
 
 
 def get_embedder(
@@ -389,43 +334,44 @@ def get_embedder(
     http: httpx2.AsyncClient | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
     retry: RetryPolicy | None = None,
+    registry: ModelRegistry | None = None,
 ) -> Embedder:
     """The embedder for a model name (or the default one); an :class:`Embedder` passes through."""
     if model is not None and not isinstance(model, str):
         return model
-    name = model or default_embedding_model(settings)
-    name = _ALIASES.get(name, name)
-    extra: dict[str, Any] = {"http": http, "transport": transport}
-    if retry is not None:
-        extra["retry"] = retry
-    if batch_size is not None:
-        extra["batch_size"] = batch_size
-    if name == LOCAL_EMBEDDING_MODEL:
+    registry = registry or default_registry()
+    if model is None:
+        settings = settings or resolve_settings()
+        model = registry.default_name(settings, "embedding")
+    info = registry.resolve(model, kind="embedding")
+    if info.surface == "in-process":
         from stripe_nb_agent.llm.local_embeddings import LocalEmbedder
 
-        return LocalEmbedder(batch_size=batch_size or 16)
-    if name == DAT1_EMBEDDING_MODEL:
-        settings = settings or resolve_settings()
-        return Dat1Embedder(settings.dat1_root, key=settings.dat1_api_key, **extra)
-    with _registry_lock:
-        entry = _registry.get(name)
-    if entry is None:
-        raise UsageError(
-            f"Unknown embedding model {name!r}. Use one of {', '.join(embedding_models())}, or add an "
-            "OpenAI-compatible endpoint with register_embedding_model(name, base_url=..., model=...)."
+        return LocalEmbedder(batch_size=batch_size or info.batch_size or 16)
+    settings = settings or resolve_settings()
+    why = registry.unusable_reason(info, settings)
+    if why and registry.key(info, settings) is not None:
+        # A missing key is the embedder's to report (it names the offline model); anything else is here.
+        raise ConfigError(f"Embedding model {info.name!r} is not usable now: {why}")
+    wire: WireOptions = {"http": http, "transport": transport}
+    if retry is not None:
+        wire["retry"] = retry
+    size = batch_size or info.batch_size
+    root = registry.root(info, settings)
+    key = registry.key(info, settings)
+    if info.surface == "dat1-embeddings":
+        return Dat1Embedder(
+            root, key=key, key_env=info.key_env, collection=info.target, batch_size=size or 32, **wire
         )
-    key = entry.key
-    if key is None and entry.key_env and os.environ.get(entry.key_env):
-        key = Secret(os.environ[entry.key_env])
-    extra.setdefault("batch_size", entry.batch_size)
     return OpenAIEmbedder(
-        entry.base_url,
-        entry.model,
+        root,
+        info.target,
         key=key,
-        key_env=entry.key_env,
-        dimensions=entry.dimensions,
-        name=name,
-        **extra,
+        key_env=info.key_env,
+        dimensions=info.dimensions,
+        name=info.name,
+        batch_size=size or 64,
+        **wire,
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from stripe_nb_agent.llm.http import Auth
 from stripe_nb_agent.llm.types import Message
 from stripe_nb_agent.redaction import Secret
 
@@ -98,15 +99,13 @@ class Endpoint:
     def name(self) -> str:
         return self.label or self.url
 
+    @property
+    def auth(self) -> Auth:
+        """OpenAI-compatible servers take a Bearer key; DAT1's chat surfaces take ``X-API-Key``."""
+        return Auth(self.key, "bearer" if self.surface == "openai" else "x-api-key", self.key_env)
+
     def headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        if self.key is not None:
-            # The only place a key is revealed: the wire.
-            if self.surface == "openai":
-                headers["Authorization"] = f"Bearer {self.key.reveal()}"
-            else:
-                headers["X-API-Key"] = self.key.reveal()
-        return headers
+        return {"Accept": "text/event-stream", "Content-Type": "application/json", **self.auth.headers()}
 
     def body(
         self,

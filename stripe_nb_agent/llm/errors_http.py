@@ -1,7 +1,7 @@
 """HTTP failures in words: what a model server said, and what the user should do about it.
 
-The chat client (:mod:`.client`) and the JSON caller (:mod:`.custom`, used by the embedders) send
-different requests but fail the same ways; the wording lives here once. Each caller passes the
+Every model call (a chat stream, an embeddings batch, a custom deployment) fails the same ways
+through :mod:`.http`; the wording lives here once. Each caller passes the
 advice that differs (what a 404 means for a chat model is not what it means for a deployment).
 """
 

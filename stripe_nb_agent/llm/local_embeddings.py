@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stripe_nb_agent.errors import ConfigError, UsageError
-from stripe_nb_agent.llm.embeddings import LOCAL_EMBEDDING_MODEL, as_texts
+from stripe_nb_agent.llm.embedder import LOCAL_EMBEDDING_MODEL, as_texts
 
 __all__ = [
     "DIMENSIONS",

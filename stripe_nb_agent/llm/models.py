@@ -1,10 +1,16 @@
-"""The model registry: names users type, mapped to endpoints the chat client can call.
+"""The model registry: every model users name, of every kind, and the hosts they live on.
 
-Every entry says how to build its :class:`~.endpoint.Endpoint` from settings; the client never
-learns where a model lives. Names are ``<host>/<model>`` with short aliases (``gpt-oss``,
-``gemma``). ``sandbox`` and ``sandbox-brief`` take the same DAT1 collection code path against the
-local sandbox server, whose root URL is supplied when a client is built. Prefix families
-(``dat1-custom/<name>``, ``local/<file.gguf>``) are factories registered by prefix.
+One registry holds chat models, embedding models and custom deployments (``kind``). Every entry
+says how to reach it from settings; the clients never learn where a model lives. Names are
+``<host>/<model>`` with short aliases (``gpt-oss``, ``gemma``, ``minilm``). Prefix families
+(``dat1-custom/<name>``, ``local/<file.gguf>``) are chat-model factories registered by prefix.
+
+**Hosts are data.** A :class:`Host` is a root URL (or a callable that finds one, starting a
+server if it must) and a key; models on it speak DAT1's URL layout. DAT1 is the built-in host;
+plugins add theirs through the ``register_models`` hook (:mod:`stripe_nb_agent.plugins`), which
+every registry built with its defaults calls after adding the built-ins. That is how the offline
+sandbox arrives (see :mod:`stripe_nb_agent.wiring`): its host, its models, the chat model that is
+the default in sandbox mode, and the host that stands in for DAT1's custom deployments there.
 
 ``local/<name>`` runs a GGUF file on llama.cpp's own server, started in this process on first use
 (see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint.
@@ -14,206 +20,146 @@ from __future__ import annotations
 
 import difflib
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import httpx2
 
-from stripe_nb_agent.config import ENV_DAT1_KEY, Settings
+from stripe_nb_agent import plugins
+from stripe_nb_agent.config import ENV_DAT1_KEY, ServiceMode, Settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
+from stripe_nb_agent.llm.builtin_models import (
+    BUILTIN_DEFAULTS,
+    BUILTIN_MODELS,
+    DAT1,
+    DAT1_HOST,
+    DEFAULT_LIVE_MODEL,
+    dat1_custom_model,
+)
 from stripe_nb_agent.llm.client import ChatClient
-from stripe_nb_agent.llm.endpoint import Endpoint, Surface
+from stripe_nb_agent.llm.endpoint import Endpoint
 from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
 from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
+from stripe_nb_agent.llm.model_info import (
+    KINDS,
+    Host,
+    Kind,
+    ModelInfo,
+    ModelRow,
+    ModelSurface,
+    endpoint_for,
+    url_for,
+)
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.redaction import Secret
 
 __all__ = [
+    "DAT1_HOST",
     "DEFAULT_LIVE_MODEL",
-    "SANDBOX_MODEL",
+    "Host",
+    "Kind",
     "ModelInfo",
     "ModelRegistry",
     "ModelRow",
+    "ModelSurface",
     "default_registry",
     "register_local_model",
     "register_model",
 ]
 
-DEFAULT_LIVE_MODEL = "dat1/gpt-120-oss"
-SANDBOX_MODEL = "sandbox"
 LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
-
-Host = Literal["dat1", "sandbox", "url"]
-SandboxRoot = Callable[[], str]
 # What ``table`` passes a prefix family's factory to draw the family's own row.
 _FAMILY_SAMPLE = "<name>"
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """One named model and how to reach it.
-
-    ``host`` picks the root: ``"dat1"`` (settings.dat1_root), ``"sandbox"`` (the local sandbox
-    server's root, given at client build time) or ``"url"`` (``base_url``, a string or a
-    callable returning one, for servers that start on demand). ``target`` is the collection,
-    custom deployment name or OpenAI model id. ``key_env`` names the variable holding its key
-    (None: no key needed). ``availability``, when set, says why the model cannot run now ("" when
-    it can): local models use it to check for the xllamacpp extra and their file.
-    """
-
-    name: str
-    surface: Surface
-    host: Host
-    target: str
-    description: str = ""
-    aliases: tuple[str, ...] = ()
-    key_env: str | None = None
-    base_url: str | Callable[[], str] | None = None
-    include_usage: bool = True
-    availability: Callable[[], str] | None = None
-
-    @property
-    def is_dat1(self) -> bool:
-        return self.host == "dat1"
-
-    def endpoint_label(self, settings: Settings) -> str:
-        """Where calls go, for display (never with a key)."""
-        if self.host == "sandbox":
-            return f"local sandbox server ({self.surface}, {self.target})"
-        if self.host == "dat1":
-            root = settings.dat1_root
-        elif callable(self.base_url):
-            if self.name.startswith(LOCAL_PREFIX):
-                return f"llama.cpp on 127.0.0.1, started on first use ({self.target})"
-            return f"started on demand ({self.target})"
-        else:
-            root = self.base_url or ""
-        return _endpoint_for(self, root, None).url
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One line of ``models()``: is the model usable right now, and if not, why."""
-
-    name: str
-    aliases: tuple[str, ...]
-    surface: Surface
-    endpoint: str
-    usable: bool
-    why_not: str
-    default: bool
-    description: str
-    # A family row (``local/<name>``) is a pattern to fill in, not a model to pick from a list.
-    family: bool = False
-
-
 class ModelRegistry:
-    """Named models, aliases and prefix families.
+    """Named models of every kind, their aliases, prefix families, hosts and per-mode defaults.
 
-    ``ModelRegistry()`` holds the built-in DAT1 and sandbox models; ``defaults=False`` starts
-    empty. ``environ`` is where keys other than DAT1's are read (default: ``os.environ``).
+    ``ModelRegistry()`` holds the built-ins (DAT1's models, the local families, the offline
+    embedder) and whatever the plugins register; ``defaults=False`` starts empty. ``environ`` is
+    where keys other than DAT1's are read (default: ``os.environ``).
     """
 
     def __init__(self, *, environ: Mapping[str, str] | None = None, defaults: bool = True) -> None:
         self.environ = environ
-        self._models: dict[str, ModelInfo] = {}
-        self._aliases: dict[str, str] = {}
+        # Registration may come from any thread (a cell, the widget's loop); lookups see whole entries.
+        self._lock = threading.RLock()
+        self._models: dict[tuple[Kind, str], ModelInfo] = {}
+        self._aliases: dict[tuple[Kind, str], str] = {}
         self._prefixes: dict[str, Callable[[str], ModelInfo]] = {}
+        self._hosts: dict[str, Host] = {}
+        self._defaults: dict[tuple[Kind, ServiceMode], str] = {}
         if defaults:
-            self._add_defaults()
+            self._add_builtins()
+            plugins.register_models(self)
 
     def __repr__(self) -> str:
-        return f"ModelRegistry({', '.join(self._models)})"
+        return f"ModelRegistry({', '.join(name for _, name in self._models)})"
 
-    def _add_defaults(self) -> None:
-        """The built-in DAT1 models, the DAT1 custom-deployment family and the sandbox."""
-        registry = self
-        registry.add(
-            ModelInfo(
-                DEFAULT_LIVE_MODEL,
-                "dat1-collection",
-                "dat1",
-                "gpt-120-oss",
-                "GPT-OSS-120B on DAT1 (reasoning, tool calls)",
-                aliases=("gpt-oss", "gpt-120-oss"),
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        registry.add(
-            ModelInfo(
-                "dat1/gemma-3-12b",
-                "dat1-collection",
-                "dat1",
-                "gemma-3-12b",
-                "Gemma 3 12B on DAT1",
-                aliases=("gemma",),
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        registry.add(
-            ModelInfo(
-                "dat1-openai/gpt-120-oss",
-                "openai",
-                "dat1",
-                "gpt-120-oss",
-                "GPT-OSS-120B through DAT1's OpenAI-compatible API",
-                key_env=ENV_DAT1_KEY,
-            )
-        )
-        registry.add(
-            ModelInfo(
-                SANDBOX_MODEL,
-                "dat1-collection",
-                "sandbox",
-                "sandbox",
-                "offline rule-based stand-in (not a language model)",
-            )
-        )
-        registry.add(
-            ModelInfo(
-                "sandbox-brief",
-                "dat1-collection",
-                "sandbox",
-                "sandbox-brief",
-                "offline rule-based stand-in, terse persona (not a language model)",
-            )
-        )
-        registry.add_prefix(
-            "dat1-custom/",
-            lambda name: ModelInfo(
-                f"dat1-custom/{name}",
-                "dat1-custom",
-                "dat1",
-                name,
-                f"your DAT1 custom deployment {name!r}",
-                key_env=ENV_DAT1_KEY,
-            ),
-        )
-        registry.add_prefix(LOCAL_PREFIX, self._local_family)
+    def _add_builtins(self) -> None:
+        """DAT1's host, models and families, the offline embedder, and the local GGUF families."""
+        self.add_host(DAT1)
+        for info in BUILTIN_MODELS:
+            self.add(info)
+        for (kind, mode), name in BUILTIN_DEFAULTS.items():
+            self.set_default(name, mode=mode, kind=kind)
+        self.add_prefix("dat1-custom/", dat1_custom_model)
+        self.add_prefix(LOCAL_PREFIX, self._local_family)
         for packaged in PACKAGED_MODELS:
-            registry.add(
-                self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description)
-            )
+            self.add(self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description))
 
     # --- registering --------------------------------------------------------------------------
 
+    def add_host(self, host: Host) -> Host:
+        """Register (or replace) a host; models name it in ``ModelInfo.host``."""
+        with self._lock:
+            self._hosts[host.name] = host
+        return host
+
+    def host(self, name: str) -> Host:
+        try:
+            return self._hosts[name]
+        except KeyError:
+            raise UsageError(
+                f"Unknown host {name!r}: known hosts are {', '.join(self._hosts) or 'none'}. Register it "
+                "with ModelRegistry.add_host(Host(name, root=...))."
+            ) from None
+
+    def set_default(self, name: str, *, mode: ServiceMode, kind: Kind = "chat") -> None:
+        """Make ``name`` the model of ``kind`` used when none is named and the model mode is ``mode``."""
+        with self._lock:
+            self._defaults[(kind, mode)] = name
+
     def add(self, info: ModelInfo) -> ModelInfo:
         """Register (or replace) an entry and its aliases."""
-        for alias in self._aliases_of(info.name):
-            self._aliases.pop(alias, None)
-        self._models[info.name] = info
-        for alias in info.aliases:
-            if alias in self._models:
-                raise UsageError(f"Alias {alias!r} is already a model name: pick another alias.")
-            self._aliases[alias] = info.name
+        kind = info.kind
+        with self._lock:
+            for alias in self._aliases_of(kind, info.name):
+                self._aliases.pop((kind, alias), None)
+            if info.host is not None and info.host not in self._hosts:
+                raise UsageError(f"Model {info.name!r} names host {info.host!r}, which is not registered.")
+            for alias in info.aliases:
+                if (kind, alias) in self._models:
+                    raise UsageError(f"Alias {alias!r} is already a model name: pick another alias.")
+            self._models[(kind, info.name)] = info
+            for alias in info.aliases:
+                self._aliases[(kind, alias)] = info.name
         return info
 
+    def remove(self, name: str, *, kind: Kind = "chat") -> None:
+        """Forget an entry and its aliases (no error when it is unknown)."""
+        with self._lock:
+            for alias in self._aliases_of(kind, name):
+                self._aliases.pop((kind, alias), None)
+            self._models.pop((kind, name), None)
+
     def add_prefix(self, prefix: str, factory: Callable[[str], ModelInfo]) -> None:
-        """A family of names: ``resolve(prefix + rest)`` returns ``factory(rest)``."""
-        self._prefixes[prefix] = factory
+        """A family of chat models: ``resolve(prefix + rest)`` returns ``factory(rest)``."""
+        with self._lock:
+            self._prefixes[prefix] = factory
 
     def register_model(
         self,
@@ -226,7 +172,7 @@ class ModelRegistry:
         description: str = "",
         include_usage: bool = True,
     ) -> ModelInfo:
-        """Add any OpenAI-compatible server (llama-server, Ollama, vLLM, OpenAI).
+        """Add any OpenAI-compatible chat server (llama-server, Ollama, vLLM, OpenAI).
 
         ``key_env`` names the environment variable holding its key; None for servers that take
         none. ``include_usage=False`` for servers that reject ``stream_options``.
@@ -239,13 +185,53 @@ class ModelRegistry:
             ModelInfo(
                 name,
                 "openai",
-                "url",
+                None,
                 model,
                 description or f"{model} at {base_url if isinstance(base_url, str) else 'a local server'}",
                 aliases=tuple(aliases),
                 key_env=key_env,
                 base_url=base_url,
                 include_usage=include_usage,
+            )
+        )
+
+    def register_embedding_model(
+        self,
+        name: str,
+        *,
+        base_url: str,
+        model: str | None = None,
+        key: str | None = None,
+        key_env: str | None = None,
+        dimensions: int | None = None,
+        batch_size: int = 64,
+    ) -> ModelInfo:
+        """Add an OpenAI-compatible ``/embeddings`` endpoint by name.
+
+        Only what this method registered may be replaced by it: not the built-ins, nor their aliases.
+        """
+        existing = self._models.get(("embedding", name))
+        if (
+            not name
+            or ("embedding", name) in self._aliases
+            or (existing is not None and existing.surface != "openai-embeddings")
+        ):
+            raise UsageError(f"{name!r} is a built-in embedding model name: register under another name.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")
+        return self.add(
+            ModelInfo(
+                name,
+                "openai-embeddings",
+                None,
+                model or name,
+                f"{model or name} at {base_url}",
+                key_env=key_env,
+                base_url=base_url,
+                kind="embedding",
+                key=Secret(key) if key else None,
+                dimensions=dimensions,
+                batch_size=batch_size,
             )
         )
 
@@ -280,33 +266,67 @@ class ModelRegistry:
 
     # --- looking up ---------------------------------------------------------------------------
 
-    def names(self) -> list[str]:
-        return list(self._models)
+    def names(self, kind: Kind = "chat") -> list[str]:
+        with self._lock:
+            return [name for (k, name) in self._models if k == kind]
 
-    def resolve(self, name: str) -> ModelInfo:
+    def resolve(self, name: str, *, kind: Kind = "chat") -> ModelInfo:
         """The entry for a name or alias; a UsageError listing known names and close matches."""
         key = name.strip()
-        if key in self._models:
-            return self._models[key]
-        if key in self._aliases:
-            return self._models[self._aliases[key]]
-        for prefix, factory in self._prefixes.items():
+        with self._lock:
+            if (kind, key) in self._models:
+                return self._models[(kind, key)]
+            if (kind, key) in self._aliases:
+                return self._models[(kind, self._aliases[(kind, key)])]
+            prefixes = dict(self._prefixes) if kind == "chat" else {}
+            names = self.names(kind)
+            aliases = [alias for (k, alias) in self._aliases if k == kind]
+        for prefix, factory in prefixes.items():
             if key.startswith(prefix) and len(key) > len(prefix):
                 return factory(key[len(prefix) :])
-        candidates = [*self._models, *self._aliases]
-        close = difflib.get_close_matches(key, candidates, n=3, cutoff=0.6)
+        other = next((k for (k, n) in [*self._models, *self._aliases] if n == key), None)
+        if other is not None:
+            use = {
+                "chat": "Agent.ask or use",
+                "embedding": "embed",
+                "deployment": "CustomDeployment or rerank",
+            }
+            raise UsageError(
+                f"{name!r} is {_with_article(other)} model, not {_with_article(kind)} model: "
+                f"use it with {use[other]}()."
+            )
+        if kind == "embedding":
+            raise UsageError(
+                f"Unknown embedding model {name!r}. Use one of {', '.join(names)}, or add an "
+                "OpenAI-compatible endpoint with register_embedding_model(name, base_url=..., model=...)."
+            )
+        close = difflib.get_close_matches(key, [*names, *aliases], n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        families = ", ".join(f"{p}<name>" for p in self._prefixes)
+        families = ", ".join(f"{p}<name>" for p in prefixes)
+        what = "model" if kind == "chat" else kind
         raise UsageError(
-            f"Unknown model {name!r}.{hint} Known models: {', '.join(self._models)}"
-            + (f"; aliases: {', '.join(self._aliases)}" if self._aliases else "")
+            f"Unknown {what} {name!r}.{hint} Known {what}s: {', '.join(names)}"
+            + (f"; aliases: {', '.join(aliases)}" if aliases else "")
             + (f"; families: {families}" if families else "")
-            + ". Add your own with register_model(name, base_url=..., model=...)."
+            + (
+                ". Add your own with register_model(name, base_url=..., model=...)."
+                if kind == "chat"
+                else "."
+            )
         )
 
-    def default_name(self, settings: Settings) -> str:
-        """``dat1/gpt-120-oss`` when a DAT1 key is set and mode is not sandbox, else ``sandbox``."""
-        return DEFAULT_LIVE_MODEL if settings.model_mode == "live" else SANDBOX_MODEL
+    def default_name(self, settings: Settings, kind: Kind = "chat") -> str:
+        """The model of ``kind`` registered as the default for the settings' model mode.
+
+        Built in: ``dat1/gpt-120-oss`` (chat) and ``dat1/qwen3-embedding`` live, ``local/minilm``
+        in sandbox mode; the sandbox plugin adds its chat model. With nothing registered for a
+        mode, the live default.
+        """
+        with self._lock:
+            name = self._defaults.get((kind, settings.model_mode)) or self._defaults.get((kind, "live"))
+        if name is None:
+            raise UsageError(f"No default {kind} model is registered: name one.")
+        return name
 
     def unusable_reason(self, info: ModelInfo, settings: Settings) -> str:
         """Why ``info`` cannot be called now, or "" when it can."""
@@ -314,98 +334,139 @@ class ModelRegistry:
             why = info.availability()
             if why:
                 return why
-        if info.is_dat1 and settings.mode == "sandbox":
-            return settings.mode_note.replace("keys are ignored", "DAT1 models are off") + (
-                " Or use the 'sandbox' model."
+        host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None and host.live and settings.mode == "sandbox":
+            offline = self._defaults.get((info.kind, "sandbox"))
+            return settings.mode_note.replace("keys are ignored", f"{host.name.upper()} models are off") + (
+                f" Or use the {offline!r} model." if offline else ""
             )
-        if info.key_env and self._key(info, settings) is None:
-            where = DAT1_KEY_HELP if info.key_env == ENV_DAT1_KEY else "set it in the environment"
-            return f"{info.key_env} is not set: {where}."
+        if self._key_env(info) and self.key(info, settings) is None:
+            key_env = self._key_env(info)
+            where = DAT1_KEY_HELP if key_env == ENV_DAT1_KEY else "set it in the environment"
+            return f"{key_env} is not set: {where}."
         return ""
 
     def table(self, settings: Settings) -> list[ModelRow]:
-        """One row per registered model (families shown by their prefix)."""
-        default = self.default_name(settings)
-        rows = []
-        for info in self._models.values():
-            why = self.unusable_reason(info, settings)
-            rows.append(
-                ModelRow(
-                    name=info.name,
-                    aliases=info.aliases,
-                    surface=info.surface,
-                    endpoint=info.endpoint_label(settings),
-                    usable=not why,
-                    why_not=why,
-                    default=info.name == default,
-                    description=info.description,
-                )
-            )
-        for prefix, factory in self._prefixes.items():
-            sample = factory(_FAMILY_SAMPLE)
-            why = self.unusable_reason(sample, settings)
-            rows.append(
-                ModelRow(
-                    name=sample.name,
-                    aliases=(),
-                    surface=sample.surface,
-                    endpoint=sample.endpoint_label(settings),
-                    usable=not why,
-                    why_not=why,
-                    default=False,
-                    description=sample.description
-                    if prefix == LOCAL_PREFIX
-                    else f"any name after {prefix!r}",
-                    family=True,
-                )
-            )
-        return rows
+        """One row per registered model, chat models first, then embeddings and deployments
+        (families shown by their prefix, after the chat models)."""
+        with self._lock:
+            models = sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
+            prefixes = dict(self._prefixes)
+            kinds = {kind for kind, _ in self._defaults}
+        default = {(kind, self.default_name(settings, kind)) for kind in kinds}
+        rows = [self._row(info, settings, default=(info.kind, info.name) in default) for info in models]
+        families = [
+            self._row(factory(_FAMILY_SAMPLE), settings, family=prefix)
+            for prefix, factory in prefixes.items()
+        ]
+        chat_rows = sum(1 for info in models if info.kind == "chat")
+        return rows[:chat_rows] + families + rows[chat_rows:]
+
+    def _row(
+        self, info: ModelInfo, settings: Settings, *, default: bool = False, family: str = ""
+    ) -> ModelRow:
+        why = self.unusable_reason(info, settings)
+        description = info.description
+        if family and family != LOCAL_PREFIX:
+            description = f"any name after {family!r}"
+        return ModelRow(
+            name=info.name,
+            aliases=() if family else info.aliases,
+            surface=info.surface,
+            endpoint=self.where(info, settings),
+            usable=not why,
+            why_not=why,
+            default=default,
+            description=description,
+            family=bool(family),
+            kind=info.kind,
+        )
+
+    def where(self, info: ModelInfo, settings: Settings) -> str:
+        """Where calls to ``info`` go, for display (never with a key, never starting a server)."""
+        host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None and host.label is not None:
+            return f"{host.label} ({info.surface}, {info.target})"
+        if info.surface == "in-process":
+            return "this process (onnxruntime)"
+        if host is None and callable(info.base_url):
+            if info.name.startswith(LOCAL_PREFIX):
+                return f"llama.cpp on 127.0.0.1, started on first use ({info.target})"
+            return f"started on demand ({info.target})"
+        root = host.root_url(settings) if host is not None else str(info.base_url or "")
+        return url_for(info, root, on_host=host is not None)
+
+    def deployment_route(self, name: str, settings: Settings) -> tuple[str, Secret | None]:
+        """The root and key a custom deployment ``name`` is called with under these settings.
+
+        A registered deployment lives on its host, any other name on DAT1; in sandbox model mode
+        a host registered as standing in for that one takes its place.
+        """
+        with self._lock:
+            info = self._models.get(("deployment", name))
+            host = self.host(info.host if info is not None and info.host is not None else DAT1_HOST)
+            if settings.model_mode == "sandbox":
+                host = next((h for h in self._hosts.values() if h.stands_in_for == host.name), host)
+        return host.root_url(settings), host.key_for(settings)
 
     # --- building clients ---------------------------------------------------------------------
 
-    def endpoint(self, name: str, settings: Settings, *, sandbox_root: SandboxRoot) -> Endpoint:
-        """The endpoint for ``name``; raises MissingKeyError/ConfigError when it cannot be used."""
-        info = self.resolve(name)
+    def root(self, info: ModelInfo, settings: Settings) -> str:
+        """The root URL ``info`` is called at (this may start its server)."""
+        if info.host is not None:
+            return self.host(info.host).root_url(settings)
+        return info.base_url() if callable(info.base_url) else (info.base_url or "")
+
+    def check_usable(self, info: ModelInfo, settings: Settings) -> None:
+        """Raise MissingKeyError/ConfigError saying what to do when ``info`` cannot be used now."""
         why = self.unusable_reason(info, settings)
-        if why:
-            # In forced sandbox mode a key would not help: say what does (the mode note).
-            if (
-                info.key_env
-                and self._key(info, settings) is None
-                and not (info.is_dat1 and settings.mode == "sandbox")
-            ):
-                how = (
-                    f"{DAT1_KEY_HELP[0].upper()}{DAT1_KEY_HELP[1:]} and set {info.key_env} in the "
-                    "environment or a .env file."
-                    if info.key_env == ENV_DAT1_KEY
-                    else f"Set {info.key_env} in the environment."
-                )
-                raise MissingKeyError(
-                    f"Model {info.name!r} needs {info.key_env}, which is not set. {how} "
-                    "The 'sandbox' model runs offline without any key."
-                )
-            raise ConfigError(f"Model {info.name!r} is not usable now: {why}")
-        if info.host == "sandbox":
-            root = sandbox_root()
-        elif info.host == "dat1":
-            root = settings.dat1_root
-        else:
-            root = info.base_url() if callable(info.base_url) else (info.base_url or "")
-        return _endpoint_for(info, root, self._key(info, settings))
+        if not why:
+            return
+        host = self._hosts.get(info.host) if info.host is not None else None
+        key_env = self._key_env(info)
+        # In forced sandbox mode a key would not help: say what does (the mode note).
+        if (
+            key_env
+            and self.key(info, settings) is None
+            and not (host and host.live and settings.mode == "sandbox")
+        ):
+            how = (
+                f"{DAT1_KEY_HELP[0].upper()}{DAT1_KEY_HELP[1:]} and set {key_env} in the environment "
+                "or a .env file."
+                if key_env == ENV_DAT1_KEY
+                else f"Set {key_env} in the environment."
+            )
+            offline = self._defaults.get((info.kind, "sandbox"))
+            raise MissingKeyError(
+                f"Model {info.name!r} needs {key_env}, which is not set. {how}"
+                + (f" The {offline!r} model runs offline without any key." if offline else "")
+            )
+        raise ConfigError(f"Model {info.name!r} is not usable now: {why}")
+
+    def endpoint(self, name: str, settings: Settings) -> Endpoint:
+        """The chat endpoint for ``name``; raises MissingKeyError/ConfigError when it cannot be used."""
+        info = self.resolve(name)
+        self.check_usable(info, settings)
+        return endpoint_for(
+            info,
+            self.root(info, settings),
+            self.key(info, settings),
+            self._key_env(info),
+            on_host=info.host is not None,
+        )
 
     def client(
         self,
         name: str,
         settings: Settings,
         *,
-        sandbox_root: SandboxRoot,
         http: httpx2.AsyncClient | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         timeouts: Timeouts = Timeouts(),  # noqa: B008 (frozen value)
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen value)
     ) -> ChatClient:
-        """A ready :class:`ChatClient` for ``name``. ``sandbox_root`` is only called for sandbox models."""
-        endpoint = self.endpoint(name, settings, sandbox_root=sandbox_root)
+        """A ready :class:`ChatClient` for ``name``."""
+        endpoint = self.endpoint(name, settings)
         return ChatClient(endpoint, http=http, transport=transport, timeouts=timeouts, retry=retry)
 
     # --- internals ----------------------------------------------------------------------------
@@ -444,7 +505,7 @@ class ModelRegistry:
         return ModelInfo(
             name,
             "openai",
-            "url",
+            None,
             # llama.cpp serves one model and ignores this field; it names the file in requests.
             path.stem if path is not None else Path(spec).stem,
             description,
@@ -453,48 +514,44 @@ class ModelRegistry:
             availability=availability,
         )
 
-    def _aliases_of(self, name: str) -> list[str]:
-        return [alias for alias, target in self._aliases.items() if target == name]
+    def _aliases_of(self, kind: Kind, name: str) -> list[str]:
+        return [alias for (k, alias), target in self._aliases.items() if k == kind and target == name]
 
-    def _key(self, info: ModelInfo, settings: Settings) -> Secret | None:
+    def _key_env(self, info: ModelInfo) -> str | None:
+        host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None and host.key is not None:
+            return host.key_env
+        return info.key_env
+
+    def key(self, info: ModelInfo, settings: Settings) -> Secret | None:
+        """The key ``info`` sends: its host's, the one it was registered with, or its ``key_env``'s."""
+        host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None and host.key is not None:
+            return host.key_for(settings)
+        if info.key is not None:
+            return info.key
         if info.key_env is None:
             return None
-        if info.key_env == ENV_DAT1_KEY:
-            return settings.dat1_api_key
         env = os.environ if self.environ is None else self.environ
         value = env.get(info.key_env, "").strip()
         return Secret(value) if value else None
 
 
-def _endpoint_for(info: ModelInfo, root: str, key: Secret | None) -> Endpoint:
-    if info.host == "sandbox":
-        # Same code path as DAT1: the sandbox server accepts any key, so send a fixed non-secret one.
-        key = Secret("sandbox")
-    if info.surface == "dat1-collection":
-        return Endpoint.dat1_collection(root, info.target, key=key, key_env=info.key_env, label=info.name)
-    if info.surface == "dat1-custom":
-        return Endpoint.dat1_custom(root, info.target, key=key, key_env=info.key_env, label=info.name)
-    # DAT1 (and the sandbox, which mirrors it) serve the OpenAI surface under /collection/open-ai.
-    base = f"{root.rstrip('/')}/collection/open-ai" if info.host != "url" else root
-    return Endpoint.openai(
-        base,
-        info.target,
-        key=key,
-        key_env=info.key_env,
-        include_usage=info.include_usage,
-        label=info.name,
-    )
+def _with_article(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 _default: ModelRegistry | None = None
+_default_lock = threading.Lock()
 
 
 def default_registry() -> ModelRegistry:
     """The process-wide registry (built on first use: nothing happens at import time)."""
     global _default
-    if _default is None:
-        _default = ModelRegistry()
-    return _default
+    with _default_lock:
+        if _default is None:
+            _default = ModelRegistry()
+        return _default
 
 
 def register_model(

@@ -1,6 +1,6 @@
-"""When and how long to wait before trying a chat request again.
+"""When and how long to wait before trying a model request again (chat, embeddings, deployments).
 
-Retries happen only before the first byte of a stream: once any of the answer has arrived, a
+A chat stream is retried only before its first byte: once any of the answer has arrived, a
 retry would show the user a second, different answer glued to the first.
 """
 

@@ -20,7 +20,10 @@ STYLE: Final = """
 }
 .snba-markdown p { margin: 0.35em 0; }
 /* Scoped under .snba: JupyterLab's `.jp-ThemedContainer a { color: unset }` outranks a lone class. */
-.snba .snba-markdown a, .snba .snba-link, .snba .snba-link a { color: var(--jp-brand-color1, #1976d2); text-decoration: underline; }
+.snba .snba-markdown a, .snba .snba-link, .snba .snba-link a {
+  color: var(--jp-brand-color1, #1976d2);
+  text-decoration: underline;
+}
 .snba-markdown code, .snba-code {
   font-family: var(--jp-code-font-family, SFMono-Regular, Menlo, Consolas, monospace);
   font-size: var(--jp-code-font-size, 12px);

@@ -167,7 +167,9 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         # turn count again, so no browser setting can replace an earlier transcript with this one.
         self._offered: set[str] = set()
 
-        names = [row.name for row in self.agent.models() if row.usable and not row.family]
+        names = [
+            row.name for row in self.agent.models() if row.kind == "chat" and row.usable and not row.family
+        ]
         current = self.agent.registry.resolve(model).name if model else self.agent.model
         if current not in names:
             names.append(current)

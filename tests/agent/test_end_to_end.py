@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -53,10 +54,17 @@ def mcp_server(store: StripeStore) -> Iterator[SandboxMCPHTTPServer]:
         yield server
 
 
+def registry_on(server: SandboxModelServer) -> ModelRegistry:
+    """The default registry with its sandbox host pointed at this test's own model server."""
+    registry = ModelRegistry()
+    registry.add_host(replace(registry.host("sandbox"), root=server.root_url))
+    return registry
+
+
 @pytest.fixture
 async def model(model_server: SandboxModelServer) -> AsyncIterator[ChatClient]:
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
-    client = ModelRegistry().client("sandbox", settings, sandbox_root=lambda: model_server.root_url)
+    client = registry_on(model_server).client("sandbox", settings)
     async with client:
         yield client
 
@@ -188,9 +196,7 @@ async def test_cancel_mid_stream_with_a_paced_model(
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
     model_server.pace = 0.05
     try:
-        async with ModelRegistry().client(
-            "sandbox", settings, sandbox_root=lambda: model_server.root_url
-        ) as slow:
+        async with registry_on(model_server).client("sandbox", settings) as slow:
             t = turn(Conversation(), "hello, what can you do?", slow, None, use_tools=False)
 
             async def stop_on_text(event: AgentEvent) -> None:
@@ -271,11 +277,12 @@ async def test_the_clients_generous_max_tokens_default_reaches_the_wire(
             bodies.append(json.loads(request.content))
             return await forward.handle_async_request(request)
 
+        async def aclose(self) -> None:
+            # Finished streams return their connection to forward's pool: close it with the client.
+            await forward.aclose()
+
     settings = resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"})
-    registry = ModelRegistry()
-    async with registry.client(
-        "sandbox", settings, sandbox_root=lambda: model_server.root_url, transport=Recording()
-    ) as client:
+    async with registry_on(model_server).client("sandbox", settings, transport=Recording()) as client:
         await drain(turn(Conversation(), "hello", client, None, use_tools=False))
         await drain(turn(Conversation(), "hello", client, None, use_tools=False, max_tokens=64))
     assert bodies[0]["max_tokens"] == 5000

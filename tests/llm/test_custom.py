@@ -8,9 +8,10 @@ from typing import Any
 import httpx2
 import pytest
 
+from stripe_nb_agent._loop import run_sync
 from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.errors import MissingKeyError, ModelAuthError, ModelError, UsageError
-from stripe_nb_agent.llm.custom import CustomDeployment, arerank, rerank, run_sync
+from stripe_nb_agent.llm.custom import CustomDeployment, arerank, rerank
 from stripe_nb_agent.llm.retry import RetryPolicy
 
 ROOT = "https://dat1.test/api/v1"
@@ -195,7 +196,7 @@ async def test_run_sync_inside_a_running_loop_propagates_our_errors() -> None:
     assert run_sync(answer()) == 42
 
 
-def test_rerank_in_sandbox_mode_goes_to_the_sandbox_server_without_a_key() -> None:
+def test_rerank_in_sandbox_mode_goes_to_the_sandbox_server_needing_no_key() -> None:
     from stripe_nb_agent.config import resolve_settings
     from stripe_nb_agent.llm.custom import rerank
 

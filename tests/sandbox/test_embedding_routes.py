@@ -14,8 +14,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from stripe_nb_agent.errors import ModelHTTPError
-from stripe_nb_agent.llm.custom import Auth, CustomDeployment, arerank, post_json
+from stripe_nb_agent.llm.custom import CustomDeployment, arerank
 from stripe_nb_agent.llm.embeddings import Dat1Embedder, OpenAIEmbedder
+from stripe_nb_agent.llm.http import JSON_ADVICE, Auth, Target, post_json
 from stripe_nb_agent.llm.local_embeddings import DIMENSIONS, LocalEmbedder
 from stripe_nb_agent.sandbox.embedding_routes import RERANKER_HEADER, SANDBOX_HEADER, embedding_routes
 
@@ -132,7 +133,7 @@ async def test_malformed_requests_get_a_clear_4xx_the_client_reports(root: str) 
         not_json = await http.post(url, content=b"{nope")
         bad_pairs = await http.post(f"{root}/inference/reranker/invoke", json={"pairs": [["only one"]]})
         with pytest.raises(ModelHTTPError, match="'texts' must be a list of strings") as caught:
-            await post_json(http, url, {"texts": "one string"}, auth=Auth(None), name="sandbox")
+            await post_json(http, Target("sandbox", url, Auth(None), JSON_ADVICE), {"texts": "one string"})
     assert not_json.status_code == 400
     assert not_json.json()["error"]["message"] == "The request body is not valid JSON."
     assert bad_pairs.status_code == 422
