@@ -42,7 +42,8 @@ SANDBOX_MODEL = "sandbox"
 
 def register_models(registry: ModelRegistry) -> None:
     """The sandbox model server as a host, its two chat personas, and its place in sandbox mode."""
-    from stripe_nb_agent.llm.models import DAT1_HOST, Host, ModelInfo
+    from stripe_nb_agent.llm.builtin_models import DAT1_HOST
+    from stripe_nb_agent.llm.model_info import Host, ModelInfo
     from stripe_nb_agent.redaction import Secret
 
     def root(settings: Settings) -> str:

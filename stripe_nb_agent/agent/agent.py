@@ -29,7 +29,8 @@ from stripe_nb_agent.agent.turn import ChatModel, Turn, TurnOptions
 from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_settings
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions
-from stripe_nb_agent.llm.models import ModelRegistry, ModelRow, default_registry
+from stripe_nb_agent.llm.model_info import ModelRow
+from stripe_nb_agent.llm.models import ModelRegistry, default_registry
 from stripe_nb_agent.tools.hub import ToolHub
 from stripe_nb_agent.tools.types import (
     DEFAULT_MAX_RESULT_CHARS,

@@ -35,7 +35,6 @@ from stripe_nb_agent.llm.builtin_models import (
     BUILTIN_MODELS,
     DAT1,
     DAT1_HOST,
-    DEFAULT_LIVE_MODEL,
     dat1_custom_model,
 )
 from stripe_nb_agent.llm.client import ChatClient
@@ -48,7 +47,6 @@ from stripe_nb_agent.llm.model_info import (
     Kind,
     ModelInfo,
     ModelRow,
-    ModelSurface,
     endpoint_for,
     url_for,
 )
@@ -56,14 +54,7 @@ from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.redaction import Secret
 
 __all__ = [
-    "DAT1_HOST",
-    "DEFAULT_LIVE_MODEL",
-    "Host",
-    "Kind",
-    "ModelInfo",
     "ModelRegistry",
-    "ModelRow",
-    "ModelSurface",
     "default_registry",
     "register_local_model",
     "register_model",

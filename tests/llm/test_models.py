@@ -9,7 +9,8 @@ import pytest
 
 from stripe_nb_agent.config import Settings, resolve_settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
-from stripe_nb_agent.llm.models import Host, ModelInfo, ModelRegistry
+from stripe_nb_agent.llm.model_info import Host, ModelInfo
+from stripe_nb_agent.llm.models import ModelRegistry
 from stripe_nb_agent.redaction import Secret
 from tests.llm.streams import chunk, sse
 
