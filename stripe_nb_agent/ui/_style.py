@@ -2,7 +2,8 @@
 
 Every rule is scoped to a ``snba-`` class so nothing leaks onto the notebook's own elements, and
 every ``var()`` carries a fallback so the output still reads in classic Notebook, VS Code or an
-HTML export where JupyterLab's variables are not defined.
+HTML export where JupyterLab's variables are not defined. Link colours are scoped under ``.snba``
+too: JupyterLab's ``.jp-ThemedContainer a { color: unset }`` outranks a lone class.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ STYLE: Final = """
   line-height: 1.45;
 }
 .snba-markdown p { margin: 0.35em 0; }
-/* Scoped under .snba: JupyterLab's `.jp-ThemedContainer a { color: unset }` outranks a lone class. */
 .snba .snba-markdown a, .snba .snba-link, .snba .snba-link a {
   color: var(--jp-brand-color1, #1976d2);
   text-decoration: underline;
