@@ -24,25 +24,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stripe_nb_agent._lazy import HEAVY_MODULES
+
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = (
-    "mcp",
-    "numpy",
-    "pandas",
-    "jsonschema",
-    "starlette",
-    "uvicorn",
-    "onnxruntime",
-    "IPython",
-    "ipywidgets",
-)
 REQUEST = "%%stripe_agent\nlist 3 customers"
 
 
 def import_time(runs: int = 5) -> tuple[float, list[str]]:
     code = (
         "import sys, time; t = time.perf_counter(); import stripe_nb_agent; d = time.perf_counter() - t; "
-        f"print(d); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        f"print(d); print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     best, loaded = float("inf"), []

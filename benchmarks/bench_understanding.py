@@ -17,8 +17,8 @@ from stripe_nb_agent.sandbox.model.understand import Evaluation, Reader, evaluat
 
 def baselines(found: Reader) -> dict[str, float]:
     book = found.book
-    train = found._train
-    labels = found._labels
+    train = found.vectors.train
+    labels = found.labels
     held = [(n, t) for n, e in enumerate(book.entries) for t in e.held_out]
     queries = found.embedder.encode([mask(t) for _, t in held])
     truth = np.asarray([n for n, _ in held])
@@ -41,7 +41,9 @@ def main() -> None:
     loaded = time.perf_counter() - start
     train, held_out = found.book.size()
     print(f"phrasebook: {len(found.book.entries)} kinds, {train} train + {held_out} held-out phrasings")
-    print(f"reader ready in {loaded:.2f}s (train embeddings cached on disk after the first start)")
+    print(
+        f"reader ready in {loaded:.2f}s (model load; the train embeddings and read-out ship in the package)"
+    )
     for name, accuracy in baselines(found).items():
         print(f"  {name:<18} {accuracy:.1%}")
     result: Evaluation = evaluate(found)

@@ -13,7 +13,22 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["lazy_names"]
+__all__ = ["HEAVY_MODULES", "lazy_names"]
+
+# What ``import stripe_nb_agent`` must not load: each costs a tenth of a second or more, and a
+# script that never builds an Agent or a notebook surface never needs it. The import test asserts
+# this set and the cold-start benchmark reports it, both from here.
+HEAVY_MODULES = (
+    "mcp",
+    "numpy",
+    "pandas",
+    "jsonschema",
+    "starlette",
+    "uvicorn",
+    "onnxruntime",
+    "IPython",
+    "ipywidgets",
+)
 
 
 def lazy_names(

@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any, Final
 
 import numpy as np
@@ -146,6 +145,8 @@ _AMOUNT_PARENTS: Final = frozenset({"source_types"})
 _TIME_PARENTS: Final = frozenset({"period", "status_transitions"})
 
 _NOISY: Final = ("object", "livemode")
+# The resolution pandas gives ``to_datetime(..., unit="s")``: microseconds since pandas 3, else ns.
+_STAMP_UNIT: Final = str(pd.to_datetime(np.array([0]), unit="s").dtype)
 _LIST_OBJECTS: Final = frozenset({"list", "search_result"})
 _BALANCE_KINDS: Final = ("available", "pending", "connect_reserved", "instant_available")
 
@@ -346,43 +347,61 @@ def _balance_rows(balance: dict[str, Any]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _flatten(rows: list[dict[str, Any]], max_depth: int) -> list[dict[str, Any]]:
-    """Dotted-key records. Only dict values recurse (json_normalize also recurses on every leaf,
-    which is most of its cost); the common one-level case is inlined."""
-    flat_rows: list[dict[str, Any]] = []
-    append = flat_rows.append
-    for row in rows:
-        flat: dict[str, Any] = {}
-        for key, value in row.items():
+class _Columns:
+    """Dotted-key columns filled row by row: ``{"metadata.plan": [...], ...}``, NaN where a row
+    lacks the field (as pandas fills a list of dicts), columns in first-seen order (as pandas
+    orders them). Built in one pass, with no per-row dicts: gathering a list of dicts into columns
+    in Python cost more than flattening them. Only dict values recurse (json_normalize also
+    recurses on every leaf, which is most of its cost)."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.rows = 0
+        self.data: dict[str, list[Any]] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._fill("", row, 0)
+        self.rows += 1
+
+    def finish(self) -> dict[str, list[Any]]:
+        for values in self.data.values():
+            if len(values) < self.rows:
+                values.extend([math.nan] * (self.rows - len(values)))
+        return self.data
+
+    def _set(self, name: str, value: Any) -> None:
+        values = self.data.get(name)
+        if values is None:
+            self.data[name] = values = [math.nan] * self.rows
+        elif len(values) > self.rows:  # two paths to one name ("a.b" and {"a": {"b"}}): the last wins
+            values[self.rows] = value
+            return
+        elif len(values) < self.rows:
+            values.extend([math.nan] * (self.rows - len(values)))
+        values.append(value)
+
+    def _fill(self, prefix: str, obj: dict[str, Any], depth: int) -> None:
+        if depth and obj.get("object") in _LIST_OBJECTS and isinstance(obj.get("data"), list):
+            # A nested list envelope (invoice lines, subscription items) is its rows.
+            self._set(prefix, obj["data"])
+            return
+        data, rows = self.data, self.rows
+        for key, value in obj.items():
+            name = f"{prefix}.{key}" if prefix else key
             if type(value) is dict:
-                if value and max_depth > 0:
-                    _flatten_into(flat, key, value, 1, max_depth)
+                if value and depth < self.max_depth:
+                    self._fill(name, value, depth + 1)
                 elif value:
-                    flat[key] = value
-            elif key in SECRET_FIELDS:
-                flat[key] = _masked(value)
+                    self._set(name, value)
+                continue
+            if key in SECRET_FIELDS:
+                value = _masked(value)
+            values = data.get(name)
+            # Inlined: the column exists and this row is next, so most cells cost one append.
+            if values is not None and len(values) == rows:
+                values.append(value)
             else:
-                flat[key] = value
-        append(flat)
-    return flat_rows
-
-
-def _flatten_into(flat: dict[str, Any], prefix: str, obj: dict[str, Any], depth: int, max_depth: int) -> None:
-    if obj.get("object") in _LIST_OBJECTS and isinstance(obj.get("data"), list):
-        # A nested list envelope (invoice lines, subscription items) is its rows.
-        flat[prefix] = obj["data"]
-        return
-    for key, value in obj.items():
-        name = f"{prefix}.{key}"
-        if type(value) is dict:
-            if value and depth < max_depth:
-                _flatten_into(flat, name, value, depth + 1, max_depth)
-            elif value:
-                flat[name] = value
-        elif key in SECRET_FIELDS:
-            flat[name] = _masked(value)
-        else:
-            flat[name] = value
+                self._set(name, value)
 
 
 def _masked(value: Any) -> Any:
@@ -395,42 +414,46 @@ def _masked(value: Any) -> Any:
 def _frame(rows: list[dict[str, Any]], *, max_depth: int, object_type: str | None = None) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
-    frame = pd.DataFrame(_flatten(rows, max_depth))
-    columns = list(frame.columns)
-    updates: dict[str, pd.Series] = {}
-    minor: dict[str, pd.Series] = {}
-    amount_columns: dict[str, str] = {}
+    # The frame is built once, from its final columns: building one from the rows and then
+    # rebuilding it from its converted columns cost twice json_normalize at a page of rows. A dict
+    # of lists infers the same dtypes as the list of dicts would.
+    gather = _Columns(max_depth)
+    for row in rows:
+        gather.add(row)
+    data: dict[str, Any] = gather.finish()
+    columns = list(data)
     present = set(columns)
+    # Converted columns apart from ``data``: an amount's currency is read as it came.
+    converted: dict[str, Any] = {}
+    minor: dict[str, Any] = {}
+    amount_columns: dict[str, str] = {}
     for column in columns:
         parent, _, leaf = str(column).rpartition(".")
         if leaf in TIME_FIELDS or parent.rpartition(".")[2] in _TIME_PARENTS:
-            converted = _as_utc(frame[column])
-            if converted is not None:
-                updates[column] = converted
+            stamps = _as_utc(_inferred(data[column]))
+            if stamps is not None:
+                converted[column] = stamps
         elif leaf in AMOUNT_FIELDS or parent.rpartition(".")[2] in _AMOUNT_PARENTS:
-            currency_column = _currency_column(parent, frame.columns)
+            currency_column = _currency_column(parent, present)
             # An existing ``<name>_minor`` field (unlikely, but data is data) wins over ours.
             if currency_column is not None and f"{column}_minor" not in present:
-                pair = _as_major(frame[column], frame[currency_column])
+                pair = _as_major(_inferred(data[column]), data[currency_column])
                 if pair is not None:
-                    updates[column], minor[f"{column}_minor"] = pair
+                    converted[column], minor[f"{column}_minor"] = pair
                     amount_columns[column] = currency_column
-    # One DataFrame built from the final columns in their final order: assign + concat + reorder
-    # each copied the whole frame, a fixed cost that dominated small tables.
-    ordered = _order([*columns, *minor], object_type or _object_type(frame), list(minor))
+    ordered = _order([*columns, *minor], object_type or _object_type(data.get("object")), list(minor))
+    data.update(converted)
+    data.update(minor)
     frame = pd.DataFrame(
-        {c: updates[c] if c in updates else minor[c] if c in minor else frame[c] for c in ordered},
-        index=frame.index,
-        copy=False,
+        {column: data[column] for column in ordered}, index=pd.RangeIndex(len(rows)), copy=False
     )
     # frame_html reads this to print each amount at its own currency's precision.
     frame.attrs["amount_columns"] = amount_columns
     return frame
 
 
-def _currency_column(parent: str, columns: Iterable[Any]) -> str | None:
+def _currency_column(parent: str, present: set[str]) -> str | None:
     """The nearest ``currency`` at or above ``parent``: ``a.b.currency``, ``a.currency``, ``currency``."""
-    present = set(columns)
     while True:
         candidate = f"{parent}.currency" if parent else "currency"
         if candidate in present:
@@ -440,28 +463,73 @@ def _currency_column(parent: str, columns: Iterable[Any]) -> str | None:
         parent = parent.rpartition(".")[0]
 
 
-def _as_utc(series: pd.Series) -> pd.Series | None:
-    if not is_numeric_dtype(series.dtype) or is_bool_dtype(series.dtype):
-        if series.dtype != object or series.notna().any():
+def _inferred(values: list[Any]) -> Any:
+    """``pd.Series(values).to_numpy()``: the column as pandas infers it. The usual numeric columns
+    (all ints, or ints and floats) are built directly: a Series per column was a tenth of the
+    cost of a page-sized table."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        try:
+            return np.asarray(values, dtype=np.int64)
+        except OverflowError:
+            pass  # past int64: pandas decides
+    elif kinds in ({int, float}, {float}) and all(abs(v) < 2**53 for v in values if type(v) is int):
+        return np.asarray(values, dtype=np.float64)
+    return pd.Series(values).to_numpy()
+
+
+def _as_utc(values: Any) -> Any:
+    """Seconds since the epoch as a UTC datetime array, or None when the column is not numbers."""
+    if not is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype):
+        if values.dtype != object or not pd.isna(values).all():
             return None
         # An all-null column (no subscription was cancelled) is still a time column.
-        series = series.astype("float64")
+        values = values.astype("float64")
+    fast = _whole_seconds(values)
+    if fast is not None:
+        return fast
     try:
-        # On the array, not the Series: the same values and dtype at two thirds of the cost.
-        stamps = pd.to_datetime(series.to_numpy(), unit="s", utc=True)
-        return pd.Series(stamps, index=series.index, name=series.name)
+        return pd.to_datetime(values, unit="s", utc=True).array
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
         return None
 
 
-def _as_major(amount: pd.Series, currency: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+# Seconds this far from 1970 (years 1685 to 2255) convert exactly whichever way: inside it, numpy
+# does the conversion; outside it, pandas decides (and may refuse, leaving the column numeric).
+_SAFE_SECONDS: Final = 9_000_000_000
+
+
+def _whole_seconds(values: Any) -> Any:
+    """Whole seconds as the array ``pd.to_datetime(values, unit="s", utc=True)`` gives, in a fifth of
+    its time (its fixed cost was a third of a page-sized table's); None to leave it to pandas."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        known = values[~missing]
+        if not (np.abs(known) < _SAFE_SECONDS).all() or not (known == np.trunc(known)).all():
+            return None
+        seconds = np.where(missing, 0, values).astype(np.int64)
+    elif values.dtype.kind in "iu":
+        if not (np.abs(values) < _SAFE_SECONDS).all():
+            return None
+        missing = None
+        seconds = values.astype(np.int64)
+    else:
+        return None
+    stamps = seconds.astype("datetime64[s]").astype(_STAMP_UNIT)
+    if missing is not None:
+        stamps[missing] = np.datetime64("NaT")
+    return pd.DatetimeIndex(stamps, tz="UTC").array
+
+
+def _as_major(amount: Any, currencies: list[Any]) -> tuple[Any, Any] | None:
+    """(major units, exact minor units) as arrays, or None when the column is not amounts."""
     if not is_numeric_dtype(amount.dtype) or is_bool_dtype(amount.dtype):
         return None
     # Plain Python over the column: a handful of Series operations per amount column cost more
     # than the whole loop below at a few hundred rows (most tables are a page of 10 to 100).
     divisors: list[float] = []
     all_known = whole = True
-    for code in currency.tolist():
+    for code in currencies:
         if code is None or (isinstance(code, float) and code != code):
             divisors.append(math.nan)  # no currency: no major amount either
             all_known = whole = False
@@ -476,18 +544,15 @@ def _as_major(amount: pd.Series, currency: pd.Series) -> tuple[pd.Series, pd.Ser
     minor = _as_int64(amount, values)
     if all_known and whole:
         return minor, minor  # every row is zero-decimal: whole numbers stay whole
-    major = pd.Series(
-        [value / divisor for value, divisor in zip(values, divisors, strict=True)],
-        index=amount.index,
-        dtype="float64",
-        name=amount.name,
+    major = np.asarray(
+        [value / divisor for value, divisor in zip(values, divisors, strict=True)], dtype=np.float64
     )
     return major, minor
 
 
-def _as_int64(amount: pd.Series, values: list[Any]) -> pd.Series:
+def _as_int64(amount: Any, values: list[Any]) -> Any:
     """``amount.astype("Int64")`` built directly (the cast's checks cost more than the column at
-    a page of rows); ``amount`` itself when a value is not a whole number."""
+    a page of rows); ``amount``'s own values when one is not a whole number."""
     ints: list[int] = []
     missing: list[bool] = []
     for value in values:
@@ -500,16 +565,16 @@ def _as_int64(amount: pd.Series, values: list[Any]) -> pd.Series:
         else:
             return amount
     try:
-        array = pd.arrays.IntegerArray(np.asarray(ints, dtype=np.int64), np.asarray(missing, dtype=bool))
+        return pd.arrays.IntegerArray(np.asarray(ints, dtype=np.int64), np.asarray(missing, dtype=bool))
     except OverflowError:
         return amount
-    return pd.Series(array, index=amount.index, name=amount.name)
 
 
-def _object_type(frame: pd.DataFrame) -> str | None:
-    if "object" not in frame.columns:
+def _object_type(objects: list[Any] | None) -> str | None:
+    """The rows' one ``object`` type, or None when they have none or several."""
+    if objects is None:
         return None
-    counts = Counter(value for value in frame["object"].tolist() if isinstance(value, str))
+    counts = Counter(value for value in objects if isinstance(value, str))
     return counts.most_common(1)[0][0] if len(counts) == 1 else None
 
 

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import stripe_nb_agent
+from stripe_nb_agent._lazy import HEAVY_MODULES
 
 EXPECTED = {
     "Agent",
@@ -49,21 +50,8 @@ def test_all_is_exactly_the_public_api() -> None:
         assert hasattr(stripe_nb_agent, name), name
 
 
-HEAVY = (
-    "mcp",
-    "numpy",
-    "pandas",
-    "jsonschema",
-    "starlette",
-    "uvicorn",
-    "onnxruntime",
-    "IPython",
-    "ipywidgets",
-)
-
-
 def test_importing_the_package_loads_none_of_the_heavy_stacks() -> None:
-    code = f"import sys, stripe_nb_agent; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    code = f"import sys, stripe_nb_agent; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == ""
 

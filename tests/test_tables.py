@@ -533,3 +533,11 @@ def test_client_secrets_are_masked_in_every_table_and_kept_in_the_raw_result() -
     assert "YrKJUKribc" not in frame.to_string() + frame.to_html()
     assert result.data["data"][0]["client_secret"] == CLIENT_SECRET
     assert {"client_secret", "secret"} <= SECRET_FIELDS
+
+
+def test_rows_without_fields_are_still_rows_and_missing_fields_are_nan() -> None:
+    frame = to_frame([{}, {"id": "cus_1", "balance": 5, "currency": "usd"}, {}])
+    assert frame is not None
+    assert len(frame) == 3
+    assert frame["id"].isna().tolist() == [True, False, True]
+    assert frame["balance"].tolist()[1] == 0.05

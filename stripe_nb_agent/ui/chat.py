@@ -7,8 +7,10 @@
 
 Each turn is read on its own daemon thread, off the kernel's shell thread, so Stop, Approve and
 Decline clicks (comm messages the shell thread handles) are processed while a reply streams.
-Text is coalesced by a :class:`Throttle` (at most ~16 redraws a second, the last one as soon as the
-turn ends); structural changes (a tool call, a status) are drawn at once. Every string from the
+Every redraw goes through one :class:`Throttle`: text, tool cards and the status line are drawn
+together at its ticks, and it spaces the ticks by the number of widget updates each one sent, so
+the whole widget stays within ~16 front-end updates a second; the last redraw is drawn as soon as
+the turn ends. Every string from the
 model or a tool goes through :mod:`render` (escaped, raw HTML off, links sanitised, redacted).
 """
 
@@ -39,10 +41,14 @@ from stripe_nb_agent.ui.render import (
     tool_call_html,
 )
 from stripe_nb_agent.ui.state import ReplyState, ToolCallView
-from stripe_nb_agent.ui.throttle import DEFAULT_INTERVAL, Throttle
+from stripe_nb_agent.ui.throttle import Throttle
 from stripe_nb_agent.ui.transcript import export_transcript, transcript_markdown
 
-__all__ = ["ChatWidget", "ToolCard"]
+__all__ = ["UPDATE_INTERVAL", "ChatWidget", "ToolCard"]
+
+UPDATE_INTERVAL = 1 / 14
+"""Seconds of throttle budget per front-end update: 14 a second while a reply streams leaves room
+under 20 a second for the burst at its end (the final text, the footer, the status, the buttons)."""
 
 
 class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -69,7 +75,8 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.view.status = "running" if decision == "approve" else "declined"
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self) -> int:
+        """Redraw from the view; the number of front-end updates that took (0 when unchanged)."""
         view = self.view
         result = view.result
         html = tool_call_html(
@@ -91,9 +98,14 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             html += attachments_html(result.attachments)
         held = view.status == "awaiting_approval" and view.approval is not None
         children = (self.line, self.buttons) if held else (self.line,)
-        self.line.value = html
+        sent = 0
+        if self.line.value != html:
+            self.line.value = html
+            sent += 1
         if tuple(self.children) != children:  # type: ignore[has-type]
             self.children = children
+            sent += 1
+        return sent
 
 
 class _Reply:
@@ -115,13 +127,18 @@ class _Reply:
             layout=widgets.Layout(flex="0 0 auto"),
         )
         self.cards: dict[str, ToolCard] = {}
+        # The status line the latest event asks for (text, level), drawn at the next tick.
+        self.status: tuple[str, str] | None = None
         self._drawn_text: str | None = None
         self._drawn_reasoning: str | None = None
 
-    def draw_text(self) -> None:
-        """The throttled part: Markdown is rendered here, at the ticks, and once at the end."""
+    def draw_text(self) -> int:
+        """Markdown is rendered here, at the throttle's ticks and once at the end; returns the
+        number of widgets redrawn."""
         state = self.state
+        sent = 0
         if state.reasoning != self._drawn_reasoning:
+            sent += 1
             self._drawn_reasoning = state.reasoning
             self.thinking.value = (
                 '<details class="snba snba-thinking"><summary>thinking</summary>'
@@ -130,17 +147,23 @@ class _Reply:
                 else ""
             )
         if state.text != self._drawn_text:
+            sent += 1
             self._drawn_text = state.text
             self.answer.value = render_markdown(state.text) if state.text else ""
+        return sent
 
-    def draw_calls(self) -> None:
+    def draw_calls(self) -> int:
+        """New cards and changed ones; returns the number of front-end updates sent."""
+        sent = 0
         for call_id, view in self.state.calls.items():
             card = self.cards.get(call_id)
             if card is None:
                 card = self.cards[call_id] = ToolCard(view)
                 self.tools.children = (*self.tools.children, card)
+                sent += 1
             else:
-                card.refresh()
+                sent += card.refresh()
+        return sent
 
 
 class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -153,7 +176,7 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         conversation: str = "default",
         model: str | None = None,
         policy: Policy | None = None,
-        interval: float = DEFAULT_INTERVAL,
+        interval: float = UPDATE_INTERVAL,
     ) -> None:
         self.agent = agent if agent is not None else get_agent()
         self.conversation = conversation
@@ -324,8 +347,20 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.input.value = ""
         self.send(text)
 
+    def _draw(self, reply: _Reply) -> int:
+        """Text, then cards (text that came before a call is drawn before its card), then the
+        status: the front-end updates this sent, for the throttle's budget."""
+        sent = reply.draw_text() + reply.draw_calls()
+        if reply.status is not None:
+            before = self.status.value
+            text, level = reply.status
+            self._set_status(text, level=level)
+            sent += self.status.value != before
+            reply.status = None
+        return sent
+
     def _read(self, running: RunningTurn, reply: _Reply) -> None:
-        throttle = Throttle(reply.draw_text, interval=self.interval)
+        throttle = Throttle(lambda: self._draw(reply), interval=self.interval)
         try:
             for event in running.events():
                 with throttle.lock:
@@ -338,32 +373,26 @@ class ChatWidget(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _apply(self, event: AgentEvent, reply: _Reply, throttle: Throttle) -> None:
         change = reply.state.apply(event)
-        if change in ("text", "reasoning"):
-            throttle.poke()
-            return
         if change == "finished":
-            throttle.flush_if_dirty()
-            reply.draw_text()
+            throttle.flush()
             return
         if change == "structure":
-            # Text that arrived before a tool call is drawn before the call's card appears.
-            throttle.flush_if_dirty()
-            reply.draw_calls()
-            self._status_for(event, reply.state)
+            reply.status = self._status_for(event, reply.state)
+        if change in ("text", "reasoning", "structure"):
+            throttle.poke()
 
-    def _status_for(self, event: AgentEvent, state: ReplyState) -> None:
+    @staticmethod
+    def _status_for(event: AgentEvent, state: ReplyState) -> tuple[str, str]:
         if isinstance(event, ToolCallAwaitingApproval):
             names = ", ".join(c.name for c in state.awaiting)
-            self._set_status(f"waiting for your approval: {names}", level="warning")
-            return
+            return f"waiting for your approval: {names}", "warning"
         running = state.running
         if running:
-            self._set_status(f"calling {', '.join(dict.fromkeys(c.name for c in running))}…")
-        elif state.notices and state.notices[-1].level != "info":
+            return f"calling {', '.join(dict.fromkeys(c.name for c in running))}…", "info"
+        if state.notices and state.notices[-1].level != "info":
             notice = state.notices[-1]
-            self._set_status(notice.text, level="error" if notice.level == "error" else "warning")
-        else:
-            self._set_status("thinking…")
+            return notice.text, "error" if notice.level == "error" else "warning"
+        return "thinking…", "info"
 
     def _finish(self, running: RunningTurn, reply: _Reply) -> None:
         result = running.result

@@ -4,8 +4,12 @@ A reply at 200 tokens/s would otherwise mean 200 widget messages (or display upd
 each re-rendering the whole Markdown. :class:`Throttle` lets the consumer say "something changed"
 as often as it likes (:meth:`Throttle.poke`) and calls ``flush`` at most once per ``interval``;
 with ``trailing=True`` a change that arrives inside the interval is flushed when it ends, so the
-last token is on screen within one interval even if nothing follows it. Structural changes (a tool
-call starting, the turn ending) call :meth:`Throttle.flush` to draw at once.
+last token is on screen within one interval even if nothing follows it. The end of a turn calls
+:meth:`Throttle.flush` to draw at once.
+
+A ``flush`` that redraws several widgets may return how many front-end updates it sent: the next
+flush then waits that many intervals, so the budget holds for every widget's updates together
+(text, tool cards, the status line), not only the one that changes most often.
 
 The trailing flush runs on a timer thread, so ``flush`` and the consumer's state changes share
 :attr:`Throttle.lock` (re-entrant): mutate the state under it, and the timer never draws a
@@ -21,8 +25,8 @@ from collections.abc import Callable
 __all__ = ["DEFAULT_INTERVAL", "Throttle"]
 
 DEFAULT_INTERVAL = 1 / 16
-"""Seconds between redraws: 16 a second leaves room under a budget of 20 for the few structural
-redraws (tool calls, status) that bypass the throttle."""
+"""Seconds per redraw (or per front-end update, for a ``flush`` that counts them): 16 a second
+leaves room under a budget of 20 for the final redraw, which is drawn at once."""
 
 
 class Throttle:
@@ -30,7 +34,7 @@ class Throttle:
 
     def __init__(
         self,
-        flush: Callable[[], None],
+        flush: Callable[[], int | None],
         *,
         interval: float = DEFAULT_INTERVAL,
         trailing: bool = True,
@@ -45,6 +49,7 @@ class Throttle:
         self.lock = threading.RLock()
         self._dirty = False
         self._last: float | None = None
+        self._spacing = interval
         self._timer: threading.Timer | None = None
         self._closed = False
         self.flushes = 0
@@ -93,7 +98,7 @@ class Throttle:
     def _wait(self) -> float:
         if self._last is None:
             return 0.0
-        return self._last + self.interval - self._clock()
+        return self._last + self._spacing - self._clock()
 
     def _on_timer(self) -> None:
         with self.lock:
@@ -111,7 +116,9 @@ class Throttle:
         self._dirty = False
         self._last = self._clock()
         self.flushes += 1
-        self._flush()
+        sent = self._flush()
+        # A flush that sent nothing leaves the budget untouched; one that sent n updates uses n.
+        self._spacing = self.interval * (1 if sent is None else sent)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

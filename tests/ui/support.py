@@ -96,6 +96,18 @@ class CommLog:
                 ]
         return out
 
+    def all_updates(self) -> list[tuple[float, dict[str, Any]]]:
+        """Every widget's state updates sent to the front end, in send order."""
+        return sorted(
+            (
+                (t, d["state"])
+                for c in self.comms
+                for t, kind, d in c.sent
+                if kind == "comm_msg" and d.get("method") == "update"
+            ),
+            key=lambda update: update[0],
+        )
+
     def total_updates(self) -> int:
         return sum(
             1

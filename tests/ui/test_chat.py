@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -258,21 +259,30 @@ def test_update_budget_at_200_tokens_per_second(
         chat.send("how do I handle failed payments?")
         reply = chat._reply
         assert reply is not None
+        sent_before = len(comm_log.all_updates())
         result = chat.wait(60)
+        ended = time.monotonic()
     finally:
         sandbox_server.pace = 0.0
     assert result is not None
     assert result.stop_reason == "complete"
     answer = comm_log.updates_to(reply.answer)
+    # Every widget's updates count: the answer, thinking, tool cards, the status line, buttons.
+    every = comm_log.all_updates()[sent_before:]
     chunks = result.metrics.completion_tokens
     assert chunks >= 40, "the answer should be long enough to need throttling"
     # Coalesced: far fewer messages than chunks, and at most 20 a second over the stream.
-    span = answer[-1][0] - answer[0][0]
-    assert len(answer) <= 20 * span + 2, f"{len(answer)} updates in {span:.2f} s"
+    span = every[-1][0] - every[0][0]
+    assert len(every) <= 20 * span + 2, f"{len(every)} updates in {span:.2f} s"
     assert len(answer) < chunks / 3
-    # The final render is the whole answer, rendered once more at the end.
+    # The final render is the whole answer, drawn as soon as the turn ends.
     assert answer[-1][1]["value"] == render_markdown(result.text)
-    print(f"\n{chunks} chunks -> {len(answer)} answer updates over {span:.2f} s ({len(answer) / span:.1f}/s)")
+    assert ended - answer[-1][0] < 0.1
+    print(
+        f"\n{chunks} chunks -> {len(every)} widget updates ({len(answer)} to the answer) over "
+        f"{span:.2f} s ({len(every) / span:.1f}/s); final render {1000 * (ended - answer[-1][0]):.0f} ms "
+        "before wait() returned"
+    )
 
 
 def test_model_picker_lists_usable_models_and_no_family_patterns(chat: ChatWidget) -> None:

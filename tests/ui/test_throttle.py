@@ -28,6 +28,34 @@ def test_pokes_inside_an_interval_coalesce_into_one_flush() -> None:
     assert all(b - a >= 0.05 - 1e-9 for a, b in itertools.pairwise(drawn))
 
 
+def test_a_flush_that_sent_several_updates_waits_that_many_intervals() -> None:
+    clock, drawn = FakeClock(), []
+
+    def flush() -> int:
+        drawn.append(clock.now)
+        return 3  # three widgets redrawn: the budget counts each
+
+    t = Throttle(flush, interval=0.05, trailing=False, clock=clock)
+    for i in range(200):
+        clock.now = i * 0.005
+        t.poke()
+    assert all(b - a >= 0.15 - 1e-9 for a, b in itertools.pairwise(drawn))
+    assert 3 * len(drawn) <= 20 + 3
+
+
+def test_a_flush_that_sent_nothing_leaves_the_budget_untouched() -> None:
+    clock, drawn = FakeClock(), []
+
+    def flush() -> int:
+        drawn.append(clock.now)
+        return 0
+
+    t = Throttle(flush, interval=1.0, trailing=False, clock=clock)
+    t.poke()
+    t.poke()
+    assert drawn == [0.0, 0.0]
+
+
 def test_close_flushes_the_pending_change_once() -> None:
     clock, drawn = FakeClock(), []
     t = Throttle(lambda: drawn.append(clock.now), interval=1.0, trailing=False, clock=clock)

@@ -3,11 +3,16 @@
 The phrasebook (``phrasebook.toml``) lists each request kind with example phrasings. Its train
 examples are embedded with the MiniLM model the package ships
 (:mod:`stripe_nb_agent.llm.local_embeddings`), and a linear read-out (softmax regression, fixed
-start and step count, so deterministic) is fitted on them in a tenth of a second. Measured on the
-held-out examples, that read-out (98%) beats nearest examples (81%) and per-kind centroids (79%): see
-``benchmarks/bench_understanding.py``. What the stand-in understands is data, not code. The train
-embeddings are cached on disk, keyed by the phrasebook's and the model's sha256, so only the first
-start on a machine embeds them (seconds); reading a clause costs one short embedding (milliseconds).
+start and step count, so deterministic) is fitted on them. Measured on the held-out examples, that
+read-out (98%) beats nearest examples (81%) and per-kind centroids (79%): see
+``benchmarks/bench_understanding.py``. What the stand-in understands is data, not code.
+
+The train embeddings and the fitted read-out ship in the package (``phrasebook.npz``, written by
+``scripts/build_phrasebook_vectors.py``), keyed by the phrasebook's and the model's sha256: a start
+only loads the model and reads the file, where embedding and fitting took seconds on a busy
+machine. A phrasebook edited without rebuilding the file is still read right (the vectors are
+built in process, slowly) and fails a test until the file is rebuilt. Reading a clause costs one
+short embedding (milliseconds).
 
 Without the embedding extra installed, :func:`reader` is None and the planner falls back to its
 keyword rules, a weaker reader; :func:`understanding` says which one runs, for status and replies.
@@ -16,14 +21,13 @@ keyword rules, a weaker reader; :func:`understanding` says which one runs, for s
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
 import threading
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,11 +42,14 @@ __all__ = [
     "Phrasebook",
     "Reader",
     "Reading",
+    "Vectors",
+    "build_vectors",
     "evaluate",
     "examples_by_topic",
     "load_phrasebook",
     "mask",
     "reader",
+    "shipped_vectors",
     "understanding",
 ]
 
@@ -154,49 +161,93 @@ def mask(text: str) -> str:
     return _EMAIL.sub("an email address", text).strip()
 
 
+VECTORS_FILE = "phrasebook.npz"
+
+
+@dataclass(frozen=True, eq=False)
+class Vectors:
+    """The phrasebook read through one embedding model: its train embeddings and the read-out."""
+
+    train: NDArray[np.float32]  # (train examples, dimensions), unit rows in phrasebook order
+    weights: NDArray[np.float32]  # (dimensions, kinds)
+    bias: NDArray[np.float32]  # (kinds,)
+    book_sha256: str
+    model: str  # which embedder made them (see model_key)
+
+    def fits(self, book: Phrasebook, embedder: Any) -> bool:
+        return self.book_sha256 == book.sha256 and self.model == model_key(embedder)
+
+    def save(self, path: Any) -> None:
+        np.savez(
+            path,
+            train=self.train,
+            weights=self.weights,
+            bias=self.bias,
+            book_sha256=np.array(self.book_sha256),
+            model=np.array(self.model),
+        )
+
+    @classmethod
+    def load(cls, raw: bytes) -> Vectors:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as data:
+            return cls(
+                np.asarray(data["train"], dtype=np.float32),
+                np.asarray(data["weights"], dtype=np.float32),
+                np.asarray(data["bias"], dtype=np.float32),
+                str(data["book_sha256"]),
+                str(data["model"]),
+            )
+
+
+def model_key(embedder: Any) -> str:
+    """The embedder's identity: the pinned checksums of its files, else its name."""
+    found = getattr(embedder, "files", None)
+    if found is not None:
+        return f"{found.model_sha256}:{found.tokenizer_sha256}"
+    return str(getattr(embedder, "name", "embedder"))
+
+
+def _labels(book: Phrasebook) -> NDArray[np.int64]:
+    return np.asarray([n for n, e in enumerate(book.entries) for _ in e.train], dtype=np.int64)
+
+
+def build_vectors(embedder: Any, book: Phrasebook | None = None) -> Vectors:
+    """Embed the train examples and fit the read-out on them (seconds: done at build time)."""
+    book = book or load_phrasebook()
+    texts = [mask(t) for e in book.entries for t in e.train]
+    train = np.asarray(embedder.encode(texts), dtype=np.float32)
+    weights, bias = _fit(train, _labels(book), len(book.entries))
+    return Vectors(train, weights, bias, book.sha256, model_key(embedder))
+
+
+def shipped_vectors() -> Vectors | None:
+    """The vectors shipped in the package, or None when the file is missing."""
+    try:
+        raw = files("stripe_nb_agent.sandbox.model").joinpath(VECTORS_FILE).read_bytes()
+    except OSError:
+        return None
+    return Vectors.load(raw)
+
+
 class Reader:
     """Scores clauses against the phrasebook's train examples with one embedder."""
 
-    def __init__(
-        self, embedder: Any, book: Phrasebook | None = None, *, cache_dir: Path | None = None
-    ) -> None:
+    def __init__(self, embedder: Any, book: Phrasebook | None = None, vectors: Vectors | None = None) -> None:
         self.embedder = embedder
         self.book = book or load_phrasebook()
         self._kinds = [e.kind for e in self.book.entries]
-        labels = [n for n, e in enumerate(self.book.entries) for _ in e.train]
-        self._labels = np.asarray(labels, dtype=np.int64)
-        self._train = self._train_matrix(cache_dir)
-        self._weights, self._bias = _fit(self._train, self._labels, len(self._kinds))
-
-    def _train_matrix(self, cache_dir: Path | None) -> NDArray[np.float32]:
-        texts = [mask(t) for e in self.book.entries for t in e.train]
-        model = str(getattr(getattr(self.embedder, "files", None), "model_sha256", "")) or getattr(
-            self.embedder, "name", "embedder"
-        )
-        key = hashlib.sha256(f"{self.book.sha256}:{model}:{len(texts)}".encode()).hexdigest()[:24]
-        where = (cache_dir or _cache_dir()) / f"phrasebook-{key}.npy"
-        try:
-            cached = np.load(where)
-            if cached.shape == (len(texts), cached.shape[1]):
-                return np.asarray(cached, dtype=np.float32)
-        except (OSError, ValueError):
-            pass
-        matrix = np.asarray(self.embedder.encode(texts), dtype=np.float32)
-        try:
-            where.parent.mkdir(parents=True, exist_ok=True)
-            tmp = where.with_suffix(f".{os.getpid()}.tmp.npy")
-            np.save(tmp, matrix)
-            os.replace(tmp, where)
-        except OSError:
-            pass  # a read-only home: the matrix is still kept in memory for this process
-        return matrix
+        if vectors is None:
+            shipped = shipped_vectors()
+            vectors = shipped if shipped and shipped.fits(self.book, embedder) else None
+        self.vectors = vectors or build_vectors(embedder, self.book)
+        self.labels = _labels(self.book)
 
     def readings(self, text: str) -> list[Reading]:
         """Every kind, best first (ties in phrasebook order); empty when nothing is close enough."""
         query = np.asarray(self.embedder.encode([mask(text)]), dtype=np.float32)[0]
-        if float((self._train @ query).max()) < FLOOR:
+        if float((self.vectors.train @ query).max()) < FLOOR:
             return []
-        probs = _softmax(_SCALE * (query @ self._weights) + self._bias)
+        probs = _softmax(_SCALE * (query @ self.vectors.weights) + self.vectors.bias)
         out = [Reading(kind, round(float(p), 4)) for kind, p in zip(self._kinds, probs, strict=True)]
         return sorted(out, key=lambda r: -r.score)
 
@@ -220,11 +271,6 @@ def _fit(
         weights -= _STEP * (_SCALE * (x.T @ grad) + _L2 * weights)
         bias -= _STEP * grad.sum(axis=0)
     return weights, bias
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "stripe-nb-agent"
 
 
 _reader: Reader | None = None

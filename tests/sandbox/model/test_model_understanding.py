@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from helpers import classic_tools, user
 
 from stripe_nb_agent.config import resolve_settings
@@ -13,10 +15,12 @@ from stripe_nb_agent.sandbox.model.understand import (
     FALLBACK_NOTE,
     Reader,
     Reading,
+    build_vectors,
     evaluate,
     load_phrasebook,
     mask,
     reader,
+    shipped_vectors,
     understanding,
 )
 from stripe_nb_agent.wiring import describe_services
@@ -38,6 +42,49 @@ def test_the_phrasebook_has_many_phrasings_per_kind_and_a_held_out_split() -> No
     # No held-out example is also a train example (after masking ids and emails).
     seen = {mask(t).lower() for e in book.entries for t in e.train}
     assert not [t for e in book.entries for t in e.held_out if mask(t).lower() in seen]
+
+
+REBUILD = "the phrasebook changed: run scripts/build_phrasebook_vectors.py and commit phrasebook.npz"
+
+
+def test_the_shipped_vectors_are_the_phrasebooks_and_the_reader_uses_them() -> None:
+    shipped = shipped_vectors()
+    found = installed_reader()
+    assert shipped is not None
+    assert shipped.fits(load_phrasebook(), found.embedder), REBUILD
+    assert np.array_equal(found.vectors.train, shipped.train)
+    assert np.array_equal(found.vectors.weights, shipped.weights)
+
+
+def test_the_shipped_vectors_are_the_embeddings_of_the_train_phrasings() -> None:
+    shipped = shipped_vectors()
+    assert shipped is not None
+    book = load_phrasebook()
+    texts = [mask(t) for e in book.entries for t in e.train]
+    rows = [0, len(texts) // 2, len(texts) - 1]
+    fresh = installed_reader().embedder.encode([texts[i] for i in rows])
+    assert (np.sum(fresh * shipped.train[rows], axis=1) > 0.9999).all()
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """An embedder that has already embedded the train phrasings (a real implementation of encode)."""
+
+    rows: Any
+    files: Any
+
+    def encode(self, texts: list[str]) -> Any:
+        assert len(texts) == len(self.rows)
+        return self.rows
+
+
+def test_the_shipped_read_out_is_the_fit_of_the_shipped_embeddings() -> None:
+    shipped = shipped_vectors()
+    assert shipped is not None
+    refit = build_vectors(Embedded(shipped.train, installed_reader().embedder.files))
+    assert refit.fits(load_phrasebook(), installed_reader().embedder)
+    assert np.allclose(refit.weights, shipped.weights, atol=1e-4)
+    assert np.allclose(refit.bias, shipped.bias, atol=1e-4)
 
 
 def test_held_out_phrasings_are_read_right_at_least_nine_times_in_ten() -> None:
