@@ -287,7 +287,7 @@ def _unwrap(data: Any) -> Any:
         elif isinstance(data, dict):
             if len(data) == 1 and "result" in data:
                 data = data["result"]
-            elif data.get("object") in _LIST_OBJECTS and isinstance(data.get("data"), list):
+            elif _is_list_envelope(data):
                 return data["data"]
             elif (rows := _generic_envelope_rows(data)) is not None:
                 return rows
@@ -381,7 +381,7 @@ class _Columns:
         values.append(value)
 
     def _fill(self, prefix: str, obj: dict[str, Any], depth: int) -> None:
-        if depth and obj.get("object") in _LIST_OBJECTS and isinstance(obj.get("data"), list):
+        if depth and _is_list_envelope(obj):
             # A nested list envelope (invoice lines, subscription items) is its rows.
             self._set(prefix, obj["data"])
             return
@@ -568,6 +568,12 @@ def _as_int64(amount: Any, values: list[Any]) -> Any:
         return pd.arrays.IntegerArray(np.asarray(ints, dtype=np.int64), np.asarray(missing, dtype=bool))
     except OverflowError:
         return amount
+
+
+def _is_list_envelope(obj: dict[str, Any]) -> bool:
+    # ``object`` is a string in Stripe's shapes, but a user's own tool may return anything there.
+    kind = obj.get("object")
+    return isinstance(kind, str) and kind in _LIST_OBJECTS and isinstance(obj.get("data"), list)
 
 
 def _object_type(objects: list[Any] | None) -> str | None:

@@ -541,3 +541,11 @@ def test_rows_without_fields_are_still_rows_and_missing_fields_are_nan() -> None
     assert len(frame) == 3
     assert frame["id"].isna().tolist() == [True, False, True]
     assert frame["balance"].tolist()[1] == 0.05
+
+
+def test_an_object_field_that_is_not_a_string_is_a_plain_column() -> None:
+    # A user's own tool may return any JSON; only Stripe's string ``object`` marks a list envelope.
+    frame = to_frame([{"id": "x", "object": {"a": 1}, "nested": {"object": {"b": 2}, "v": 1}}])
+    assert list(frame["id"]) == ["x"]
+    assert list(frame["nested.v"]) == [1]
+    assert to_frame({"object": {"a": 1}, "data": [1]}).shape[0] == 1
