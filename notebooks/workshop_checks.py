@@ -90,7 +90,7 @@ QUERY = "something to brew coffee at home"
 
 def closest_products(found_ids: Any, agent: Any) -> bool:
     """Exercise 5: ``found_ids`` are the 3 products whose descriptions are closest to QUERY."""
-    from stripe_nb_agent.search import semantic_search
+    from stripe_nb_agent import semantic_search
 
     products = _store(agent).list_products(limit=100)["data"]
     texts = [f"{p['name']}: {p.get('description') or ''}" for p in products]

@@ -100,7 +100,7 @@ class Status:
 
     def _service_rows(self, *, upper: bool = False) -> list[tuple[str, ...]]:
         return [
-            (s.service, s.mode.upper() if upper else s.mode, s.endpoint, s.key, redact(s.note))
+            (s.service, s.mode.upper() if upper else s.mode, redact(s.endpoint), s.key, redact(s.note))
             for s in self.services
         ]
 

@@ -1,6 +1,8 @@
 """The hooks a plugin may define, and the values they trade (see :mod:`stripe_nb_agent.plugins`).
 
-A plugin is a module; each hook is an optional module-level function of that name:
+A plugin is a module; each hook is an optional module-level function of that name. Hooks that
+answer (all but ``register_models``) ask installed plugins first and the built-in one last, so an
+installed plugin can take over by answering, or leave it by returning ``None``.
 
 ``register_models(registry)``
     Add models, aliases and hosts to a :class:`~stripe_nb_agent.llm.models.ModelRegistry`.
@@ -13,6 +15,9 @@ A plugin is a module; each hook is an optional module-level function of that nam
     rows (keys as hints only), or ``None``; ``sandbox`` is the running sandbox's controls, if any.
 ``sandbox_clock()``
     The Stripe sandbox's "now" in words, without starting it (for status lines).
+``examples()``
+    What the offline stand-in model understands, as ``(topic, kind of request, [phrasings])``
+    rows (``%stripe_agent examples``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,11 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from stripe_nb_agent.errors import ConfigError
+
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from stripe_nb_agent.config import ServiceStatus, Settings
     from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTools
 
@@ -27,6 +31,7 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "describe_services",
+    "examples",
     "loaded_plugins",
     "register_models",
     "sandbox_clock",
@@ -47,20 +52,40 @@ def loaded_plugins() -> tuple[ModuleType, ...]:
     global _plugins
     with _lock:
         if _plugins is None:
-            names = list(DEFAULT_PLUGINS)
-            names += [name for name in _entry_point_modules() if name not in names]
-            _plugins = tuple(importlib.import_module(name) for name in names)
+            modules = [importlib.import_module(name) for name in DEFAULT_PLUGINS]
+            for entry in _entry_points():
+                if entry.module not in DEFAULT_PLUGINS:
+                    modules.append(_load(entry))
+            _plugins = tuple(modules)
         return _plugins
 
 
-def _entry_point_modules() -> list[str]:
+def _entry_points() -> list[EntryPoint]:
     from importlib.metadata import entry_points
 
-    return [entry.module for entry in entry_points(group=ENTRY_POINT_GROUP)]
+    return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
-def _hooks(name: str) -> list[Callable[..., Any]]:
-    return [hook for plugin in loaded_plugins() if callable(hook := getattr(plugin, name, None))]
+def _load(entry: EntryPoint) -> ModuleType:
+    try:
+        return importlib.import_module(entry.module)
+    except Exception as exc:
+        dist = entry.dist.name if entry.dist is not None else "an installed distribution"
+        raise ConfigError(
+            f"The stripe_nb_agent plugin {entry.name!r} from {dist} failed to load "
+            f"({type(exc).__name__}: {exc}). Upgrade or uninstall it (pip uninstall {dist})."
+        ) from exc
+
+
+def _hooks(name: str, *, installed_first: bool = False) -> list[Callable[..., Any]]:
+    """The plugins' functions called ``name``. Hooks that add (register_models) run built-in first,
+    so a plugin can replace what the built-in one added; hooks that answer (the first answer wins)
+    ask installed plugins first, so one can take over, and fall back on the built-in one."""
+    plugins = loaded_plugins()
+    ordered = (
+        [*plugins[len(DEFAULT_PLUGINS) :], *plugins[: len(DEFAULT_PLUGINS)]] if installed_first else plugins
+    )
+    return [hook for plugin in ordered if callable(hook := getattr(plugin, name, None))]
 
 
 def register_models(registry: object) -> None:
@@ -70,15 +95,18 @@ def register_models(registry: object) -> None:
 
 
 def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:
-    for hook in _hooks("stripe_tools"):
+    for hook in _hooks("stripe_tools", installed_first=True):
         answer = hook(settings, options)
         if answer is not None:
             return answer  # type: ignore[no-any-return]  # the hook's documented contract
-    raise RuntimeError(f"No plugin provides Stripe's tools (looked in {', '.join(DEFAULT_PLUGINS)}).")
+    raise ConfigError(
+        "No stripe_nb_agent plugin provides Stripe's tools: reinstall stripe-nb-agent (its built-in "
+        f"plugin {DEFAULT_PLUGINS[0]} answers for live Stripe and the sandbox)."
+    )
 
 
 def describe_services(settings: Settings, sandbox: SandboxControls | None) -> tuple[ServiceStatus, ...]:
-    for hook in _hooks("describe_services"):
+    for hook in _hooks("describe_services", installed_first=True):
         rows = hook(settings, sandbox)
         if rows is not None:
             return tuple(rows)
@@ -86,8 +114,16 @@ def describe_services(settings: Settings, sandbox: SandboxControls | None) -> tu
 
 
 def sandbox_clock() -> str | None:
-    for hook in _hooks("sandbox_clock"):
+    for hook in _hooks("sandbox_clock", installed_first=True):
         note = hook()
         if note is not None:
             return str(note)
     return None
+
+
+def examples() -> list[tuple[str, str, list[str]]]:
+    for hook in _hooks("examples", installed_first=True):
+        rows = hook()
+        if rows is not None:
+            return list(rows)
+    return []

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from stripe_nb_agent.errors import UsageError
 
 if TYPE_CHECKING:
-    from stripe_nb_agent.llm.embeddings import Embedder
+    from stripe_nb_agent.llm.embedder import Embedder
 
 __all__ = ["Hit", "asemantic_search", "cosine_similarity", "cosine_top_k", "semantic_search"]
 
@@ -102,7 +102,8 @@ async def asemantic_search(
     ``embedder`` is an :class:`Embedder`, a model name, or None for the settings' default. Pass
     ``corpus_vecs`` (the texts' vectors, from the same model) to skip embedding the texts again.
     """
-    from stripe_nb_agent.llm.embeddings import as_texts, get_embedder
+    from stripe_nb_agent.llm.embedder import as_texts
+    from stripe_nb_agent.llm.embeddings import get_embedder
 
     if not isinstance(query, str):
         raise UsageError(f"query must be a string, not {type(query).__name__}.")

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 __all__ = [
     "SANDBOX_HOST",
     "SANDBOX_MODEL",
-    "SandboxStore",
+    "StripeSandboxControls",
     "describe_services",
+    "examples",
     "register_models",
     "sandbox_clock",
     "stripe_tools",
@@ -69,7 +70,7 @@ def register_models(registry: ModelRegistry) -> None:
     registry.set_default(SANDBOX_MODEL, mode="sandbox")
 
 
-class SandboxStore:
+class StripeSandboxControls:
     """The controls a notebook gets over the Stripe sandbox (``%stripe_agent sandbox reset``)."""
 
     def __init__(self, store: Any) -> None:
@@ -102,7 +103,9 @@ def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:
 
     store = StripeStore(path=options.db)
     server = build_stripe_sandbox_server(options.profile, store=store)
-    return StripeTools(ToolClient.for_server(server, label="Stripe", policy="auto"), SandboxStore(store))
+    return StripeTools(
+        ToolClient.for_server(server, label="Stripe", policy="auto"), StripeSandboxControls(store)
+    )
 
 
 def sandbox_clock() -> str:
@@ -164,3 +167,10 @@ def _stand_in_note() -> str:
         "deterministic stand-in, not a language model; WEAKER FALLBACK: keyword rules, as the "
         "embedding extra is missing (pip install 'stripe-nb-agent[embeddings]')"
     )
+
+
+def examples() -> list[tuple[str, str, list[str]]]:
+    """What the sandbox's stand-in model understands: (topic, kind of request, example phrasings)."""
+    from stripe_nb_agent.sandbox.model.understand import examples_by_topic
+
+    return [(topic, kind, list(phrasings)) for topic, kind, phrasings in examples_by_topic()]

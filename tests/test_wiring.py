@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from stripe_nb_agent import plugins, wiring
 from stripe_nb_agent.config import resolve_settings
+from stripe_nb_agent.errors import ConfigError
 from stripe_nb_agent.hookspecs import StripeOptions
 from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools.client import ToolClient
@@ -43,3 +50,34 @@ def test_without_keys_the_sandbox_is_started_in_process_with_its_store() -> None
 def test_the_built_in_wiring_is_loaded_by_name_like_any_plugin() -> None:
     assert plugins.DEFAULT_PLUGINS[0] == "stripe_nb_agent.wiring"
     assert plugins.loaded_plugins()[0] is wiring
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real installed distribution (a dist-info folder on sys.path) listing a plugin module."""
+    dist = tmp_path / "acme_stripe_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-stripe-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[{plugins.ENTRY_POINT_GROUP}]\nacme = acme_stripe_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(plugins, "_plugins", None)  # the per-process cache: look again
+    yield tmp_path / "acme_stripe_plugin.py"
+    sys.modules.pop("acme_stripe_plugin", None)
+    plugins._plugins = None
+
+
+def test_an_installed_plugin_answers_before_the_built_in_one(installed_plugin: Path) -> None:
+    installed_plugin.write_text(
+        "def sandbox_clock():\n    return 'acme clock'\n\n"
+        "def stripe_tools(settings, options):\n    return None\n"
+    )
+    assert plugins.sandbox_clock() == "acme clock"
+    # Returning None leaves the answer to the built-in plugin.
+    stripe = plugins.stripe_tools(resolve_settings(stripe_secret_key=KEY, environ={}), StripeOptions())
+    assert isinstance(stripe.client, ToolClient)
+
+
+def test_a_broken_plugin_is_named_with_the_fix(installed_plugin: Path) -> None:
+    installed_plugin.write_text("raise ImportError('needs acme-core')\n")
+    with pytest.raises(ConfigError, match=r"'acme' from acme-stripe-plugin failed to load .*pip uninstall"):
+        plugins.loaded_plugins()

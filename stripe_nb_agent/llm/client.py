@@ -27,7 +27,7 @@ from stripe_nb_agent.llm.sse import SSEDecoder
 from stripe_nb_agent.llm.stream import Clock, StreamAssembler
 from stripe_nb_agent.llm.types import ChatResponse, Completed, Message, StreamEvent
 
-__all__ = ["DEFAULT_MAX_TOKENS", "ChatClient", "Endpoint", "RetryPolicy", "Timeouts"]
+__all__ = ["DEFAULT_MAX_TOKENS", "ChatClient"]
 
 # gpt-oss spends part of max_tokens on reasoning; a small budget ends turns mid-thought.
 DEFAULT_MAX_TOKENS = 5000

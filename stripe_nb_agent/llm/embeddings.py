@@ -30,21 +30,17 @@ from numpy.typing import NDArray
 from stripe_nb_agent._loop import run_sync
 from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, ModelError, UsageError
-from stripe_nb_agent.llm.embedder import DAT1_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODEL, Embedder, as_texts
+from stripe_nb_agent.llm.embedder import LOCAL_EMBEDDING_MODEL, Embedder, as_texts
 from stripe_nb_agent.llm.http import JSON_ADVICE, JSON_TIMEOUT, Auth, Target, client_for, post_json
 from stripe_nb_agent.llm.models import ModelRegistry, default_registry
 from stripe_nb_agent.llm.retry import RetryPolicy
 from stripe_nb_agent.redaction import Secret
 
 __all__ = [
-    "DAT1_EMBEDDING_MODEL",
-    "LOCAL_EMBEDDING_MODEL",
     "Dat1Embedder",
-    "Embedder",
     "OpenAIEmbedder",
     "WireOptions",
     "aembed",
-    "as_texts",
     "default_embedding_model",
     "embed",
     "embedding_models",

@@ -326,6 +326,8 @@ class ModelRegistry:
             if why:
                 return why
         host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None and self._stand_in(host, info, settings) is not host:
+            return ""  # a deployment answered by the host standing in for its own (the sandbox)
         if host is not None and host.live and settings.mode == "sandbox":
             offline = self._defaults.get((info.kind, "sandbox"))
             return settings.mode_note.replace("keys are ignored", f"{host.name.upper()} models are off") + (
@@ -376,6 +378,8 @@ class ModelRegistry:
     def where(self, info: ModelInfo, settings: Settings) -> str:
         """Where calls to ``info`` go, for display (never with a key, never starting a server)."""
         host = self._hosts.get(info.host) if info.host is not None else None
+        if host is not None:
+            host = self._stand_in(host, info, settings)
         if host is not None and host.label is not None:
             return f"{host.label} ({info.surface}, {info.target})"
         if info.surface == "in-process":
@@ -395,10 +399,17 @@ class ModelRegistry:
         """
         with self._lock:
             info = self._models.get(("deployment", name))
-            host = self.host(info.host if info is not None and info.host is not None else DAT1_HOST)
-            if settings.model_mode == "sandbox":
-                host = next((h for h in self._hosts.values() if h.stands_in_for == host.name), host)
+        host = self.host(info.host if info is not None and info.host is not None else DAT1_HOST)
+        host = self._stand_in(host, info, settings)
         return host.root_url(settings), host.key_for(settings)
+
+    def _stand_in(self, host: Host, info: ModelInfo | None, settings: Settings) -> Host:
+        """The host a deployment's calls go to: in sandbox model mode, the one standing in for
+        ``host`` if any is registered (chat models are picked by name instead: see default_name)."""
+        if (info is None or info.kind == "deployment") and settings.model_mode == "sandbox":
+            with self._lock:
+                return next((h for h in self._hosts.values() if h.stands_in_for == host.name), host)
+        return host
 
     # --- building clients ---------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from stripe_nb_agent.llm.embeddings import Embedder
+from stripe_nb_agent.llm.embedder import Embedder
 
 __all__ = ["EMBEDDING_HEADER", "RERANKER_HEADER", "SANDBOX_HEADER", "embedding_routes"]
 

@@ -9,7 +9,7 @@ Each turn is read on its own daemon thread, off the kernel's shell thread, so St
 Decline clicks (comm messages the shell thread handles) are processed while a reply streams.
 Every redraw goes through one :class:`Throttle`: text, tool cards and the status line are drawn
 together at its ticks, and it spaces the ticks by the number of widget updates each one sent, so
-the whole widget stays within ~16 front-end updates a second; the last redraw is drawn as soon as
+the whole widget stays within ~14 front-end updates a second; the last redraw is drawn as soon as
 the turn ends. Every string from the
 model or a tool goes through :mod:`render` (escaped, raw HTML off, links sanitised, redacted).
 """

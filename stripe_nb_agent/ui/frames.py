@@ -16,8 +16,8 @@ from stripe_nb_agent.tools.types import ToolSpec
 
 __all__ = ["history_frame", "metrics_frame", "models_frame", "tools_frame"]
 
-MODEL_COLUMNS = ["model", "default", "current", "usable", "why not", "surface", "aliases", "endpoint"]
-MODEL_COLUMNS += ["description"]
+MODEL_COLUMNS = ["model", "kind", "default", "current", "usable", "why not", "surface", "aliases"]
+MODEL_COLUMNS += ["endpoint", "description"]
 HISTORY_COLUMNS = ["prompt", "answer", "model", "tool calls", "stop"]
 METRIC_COLUMNS = ["turn", "model", "rounds", "tool_calls", "ttft_s", "tokens_per_s", "tool_time_s"]
 METRIC_COLUMNS += ["total_s", "stop"]
@@ -29,6 +29,7 @@ def models_frame(agent: Agent) -> pd.DataFrame:
         [
             {
                 "model": row.name,
+                "kind": row.kind,
                 "default": row.default,
                 "current": row.name == agent.model,
                 "usable": row.usable,

@@ -218,9 +218,13 @@ class StripeAgentMagics(Magics):
         print(f"Conversation {command.conversation!r} is empty again.")
 
     def _examples(self) -> pd.DataFrame:
-        from stripe_nb_agent.sandbox.model.understand import examples_by_topic
+        from stripe_nb_agent import plugins
 
-        rows = [{"topic": t, "request": k, "for example": " · ".join(p)} for t, k, p in examples_by_topic()]
+        rows = [{"topic": t, "request": k, "for example": " · ".join(p)} for t, k, p in plugins.examples()]
+        if not rows:
+            raise UsageError(
+                "No offline stand-in model is installed here, so there is no phrasebook to show."
+            )
         return pd.DataFrame(rows).set_index(["topic", "request"])
 
     def _export(self, command: Export) -> None:

@@ -23,11 +23,9 @@ from stripe_nb_agent.errors import (
     ModelHTTPError,
     UsageError,
 )
+from stripe_nb_agent.llm.embedder import DAT1_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODEL, Embedder
 from stripe_nb_agent.llm.embeddings import (
-    DAT1_EMBEDDING_MODEL,
-    LOCAL_EMBEDDING_MODEL,
     Dat1Embedder,
-    Embedder,
     OpenAIEmbedder,
     aembed,
     default_embedding_model,

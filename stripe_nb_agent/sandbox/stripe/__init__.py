@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from stripe_nb_agent.sandbox.stripe.base import FIXED_NOW, ListEnvelope, Snapshot, StripeObject
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
-from stripe_nb_agent.sandbox.stripe.http import ENV_TOKEN, SandboxMCPHTTPServer, chosen_token
+from stripe_nb_agent.sandbox.stripe.http_server import ENV_TOKEN, SandboxMCPHTTPServer, chosen_token
 from stripe_nb_agent.sandbox.stripe.server import PROFILES, Profile, build_stripe_sandbox_server
 from stripe_nb_agent.sandbox.stripe.store import DEFAULT_SEED, StripeStore
 

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             raise SandboxError("STRIPE_SECRET_KEY is a live key; the sandbox takes test keys only. Unset it.")
         store = StripeStore(path=args.db, delay=args.delay)
         if args.http is not None:
-            from stripe_nb_agent.sandbox.stripe.http import SandboxMCPHTTPServer, chosen_token
+            from stripe_nb_agent.sandbox.stripe.http_server import SandboxMCPHTTPServer, chosen_token
 
             srv = SandboxMCPHTTPServer(
                 profile=args.profile, store=store, token=key or chosen_token(), port=args.http
