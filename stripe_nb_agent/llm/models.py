@@ -14,6 +14,8 @@ the default in sandbox mode, and the host that stands in for DAT1's custom deplo
 
 ``local/<name>`` runs a GGUF file on llama.cpp's own server, started in this process on first use
 (see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint.
+
+The table of every entry, usable or not and where it goes, is drawn by :mod:`.model_table`.
 """
 
 from __future__ import annotations
@@ -46,9 +48,7 @@ from stripe_nb_agent.llm.model_info import (
     Host,
     Kind,
     ModelInfo,
-    ModelRow,
     endpoint_for,
-    url_for,
 )
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.redaction import Secret
@@ -62,8 +62,8 @@ __all__ = [
 
 LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
-# What ``table`` passes a prefix family's factory to draw the family's own row.
-_FAMILY_SAMPLE = "<name>"
+# What :func:`~.model_table.model_table` passes a prefix family's factory to draw the family's own row.
+FAMILY_SAMPLE = "<name>"
 
 
 class ModelRegistry:
@@ -238,7 +238,7 @@ class ModelRegistry:
         """Name a GGUF file: ``local/<name>`` then runs it on a local llama.cpp server.
 
         ``name`` may carry the ``local/`` prefix or not. A relative ``path`` is taken from the
-        current directory now; the file is checked when the model is used (and shown in ``table``).
+        current directory now; the file is checked when the model is used (and shown in the models table).
         ``options`` size the server the first time it starts (one server per file per process).
         """
         short = name.removeprefix(LOCAL_PREFIX)
@@ -339,57 +339,26 @@ class ModelRegistry:
             return f"{key_env} is not set: {where}."
         return ""
 
-    def table(self, settings: Settings) -> list[ModelRow]:
-        """One row per registered model, chat models first, then embeddings and deployments
-        (families shown by their prefix, after the chat models)."""
+    def entries(self) -> list[ModelInfo]:
+        """Every registered entry, chat models first, then embeddings and deployments."""
         with self._lock:
-            models = sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
-            prefixes = dict(self._prefixes)
-            kinds = {kind for kind, _ in self._defaults}
-        default = {(kind, self.default_name(settings, kind)) for kind in kinds}
-        rows = [self._row(info, settings, default=(info.kind, info.name) in default) for info in models]
-        families = [
-            self._row(factory(_FAMILY_SAMPLE), settings, family=prefix)
-            for prefix, factory in prefixes.items()
-        ]
-        chat_rows = sum(1 for info in models if info.kind == "chat")
-        return rows[:chat_rows] + families + rows[chat_rows:]
+            return sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
 
-    def _row(
-        self, info: ModelInfo, settings: Settings, *, default: bool = False, family: str = ""
-    ) -> ModelRow:
-        why = self.unusable_reason(info, settings)
-        description = info.description
-        if family and family != LOCAL_PREFIX:
-            description = f"any name after {family!r}"
-        return ModelRow(
-            name=info.name,
-            aliases=() if family else info.aliases,
-            surface=info.surface,
-            endpoint=self.where(info, settings),
-            usable=not why,
-            why_not=why,
-            default=default,
-            description=description,
-            family=bool(family),
-            kind=info.kind,
-        )
+    def families(self) -> dict[str, Callable[[str], ModelInfo]]:
+        """The chat-model factories, by the prefix each answers to."""
+        with self._lock:
+            return dict(self._prefixes)
 
-    def where(self, info: ModelInfo, settings: Settings) -> str:
-        """Where calls to ``info`` go, for display (never with a key, never starting a server)."""
+    def default_kinds(self) -> set[Kind]:
+        """The kinds that have a default model registered for some mode."""
+        with self._lock:
+            return {kind for kind, _ in self._defaults}
+
+    def serving_host(self, info: ModelInfo, settings: Settings) -> Host | None:
+        """The host calls to ``info`` go to under these settings (the one standing in for its own,
+        if any), or None for a model on no host."""
         host = self._hosts.get(info.host) if info.host is not None else None
-        if host is not None:
-            host = self._stand_in(host, info, settings)
-        if host is not None and host.label is not None:
-            return f"{host.label} ({info.surface}, {info.target})"
-        if info.surface == "in-process":
-            return "this process (onnxruntime)"
-        if host is None and callable(info.base_url):
-            if info.name.startswith(LOCAL_PREFIX):
-                return f"llama.cpp on 127.0.0.1, started on first use ({info.target})"
-            return f"started on demand ({info.target})"
-        root = host.root_url(settings) if host is not None else str(info.base_url or "")
-        return url_for(info, root, on_host=host is not None)
+        return None if host is None else self._stand_in(host, info, settings)
 
     def deployment_route(self, name: str, settings: Settings) -> tuple[str, Secret | None]:
         """The root and key a custom deployment ``name`` is called with under these settings.
@@ -474,7 +443,7 @@ class ModelRegistry:
     # --- internals ----------------------------------------------------------------------------
 
     def _local_family(self, spec: str) -> ModelInfo:
-        if spec == _FAMILY_SAMPLE:
+        if spec == FAMILY_SAMPLE:
             # The table's row for the whole family: only the extra can be checked.
             info = self._local_info(
                 f"{LOCAL_PREFIX}{spec}", spec, "any GGUF file: a path, or a file in the models directory"
