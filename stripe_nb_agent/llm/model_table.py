@@ -5,8 +5,9 @@ it is usable now, why not, and where its calls go (for display: never a key, nev
 from __future__ import annotations
 
 from stripe_nb_agent.config import Settings
-from stripe_nb_agent.llm.model_info import ModelInfo, ModelRow, url_for
-from stripe_nb_agent.llm.models import FAMILY_SAMPLE, LOCAL_PREFIX, ModelRegistry
+from stripe_nb_agent.llm.local_entries import LOCAL_PREFIX
+from stripe_nb_agent.llm.model_info import FAMILY_SAMPLE, ModelInfo, ModelRow, url_for
+from stripe_nb_agent.llm.models import ModelRegistry
 
 __all__ = ["model_table", "where"]
 

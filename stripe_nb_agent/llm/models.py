@@ -13,7 +13,8 @@ sandbox arrives (see :mod:`stripe_nb_agent.wiring`): its host, its models, the c
 the default in sandbox mode, and the host that stands in for DAT1's custom deployments there.
 
 ``local/<name>`` runs a GGUF file on llama.cpp's own server, started in this process on first use
-(see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint.
+(see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint; its entries
+are built by :mod:`.local_entries`.
 
 The table of every entry, usable or not and where it goes, is drawn by :mod:`.model_table`.
 """
@@ -24,7 +25,6 @@ import difflib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import httpx2
@@ -41,8 +41,9 @@ from stripe_nb_agent.llm.builtin_models import (
 )
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
-from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
-from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
+from stripe_nb_agent.llm.local_entries import LOCAL_PREFIX, local_family_member, local_model
+from stripe_nb_agent.llm.local_models import PACKAGED_MODELS
+from stripe_nb_agent.llm.local_server import LocalServerOptions
 from stripe_nb_agent.llm.model_info import (
     KINDS,
     Host,
@@ -60,10 +61,7 @@ __all__ = [
     "register_model",
 ]
 
-LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
-# What :func:`~.model_table.model_table` passes a prefix family's factory to draw the family's own row.
-FAMILY_SAMPLE = "<name>"
 
 
 class ModelRegistry:
@@ -98,9 +96,17 @@ class ModelRegistry:
         for (kind, mode), name in BUILTIN_DEFAULTS.items():
             self.set_default(name, mode=mode, kind=kind)
         self.add_prefix("dat1-custom/", dat1_custom_model)
-        self.add_prefix(LOCAL_PREFIX, self._local_family)
+        # The environ is read at each lookup, as the registry's own is.
+        self.add_prefix(LOCAL_PREFIX, lambda spec: local_family_member(spec, environ=self.environ))
         for packaged in PACKAGED_MODELS:
-            self.add(self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description))
+            self.add(
+                local_model(
+                    f"{LOCAL_PREFIX}{packaged.name}",
+                    packaged.name,
+                    packaged.description,
+                    environ=self.environ,
+                )
+            )
 
     # --- registering --------------------------------------------------------------------------
 
@@ -246,10 +252,11 @@ class ModelRegistry:
             raise UsageError(f"Local model name {name!r} must be non-empty, without spaces or a leading '/'.")
         target = Path(path).expanduser().absolute()
         return self.add(
-            self._local_info(
+            local_model(
                 f"{LOCAL_PREFIX}{short}",
                 str(target),
                 description or f"{target.name} on a local llama.cpp server",
+                environ=self.environ,
                 aliases=tuple(aliases),
                 options=options,
             )
@@ -441,49 +448,6 @@ class ModelRegistry:
         return ChatClient(endpoint, http=http, transport=transport, timeouts=timeouts, retry=retry)
 
     # --- internals ----------------------------------------------------------------------------
-
-    def _local_family(self, spec: str) -> ModelInfo:
-        if spec == FAMILY_SAMPLE:
-            # The table's row for the whole family: only the extra can be checked.
-            info = self._local_info(
-                f"{LOCAL_PREFIX}{spec}", spec, "any GGUF file: a path, or a file in the models directory"
-            )
-            return replace(info, availability=local_extra_missing)
-        return self._local_info(f"{LOCAL_PREFIX}{spec}", spec, f"{spec} on a local llama.cpp server")
-
-    def _local_info(
-        self,
-        name: str,
-        spec: str,
-        description: str,
-        *,
-        aliases: tuple[str, ...] = (),
-        options: LocalServerOptions | None = None,
-    ) -> ModelInfo:
-        """A model whose endpoint is a llama.cpp server started on first use for ``spec``'s file."""
-        environ = self.environ
-
-        def availability() -> str:
-            missing = local_extra_missing()
-            if missing:
-                return missing
-            return locate_model_file(spec, environ=environ)[1]
-
-        def base_url() -> str:
-            return start_local_server(find_model_file(spec, environ=environ), options).base_url
-
-        path, _ = locate_model_file(spec, environ=environ)
-        return ModelInfo(
-            name,
-            "openai",
-            None,
-            # llama.cpp serves one model and ignores this field; it names the file in requests.
-            path.stem if path is not None else Path(spec).stem,
-            description,
-            aliases=aliases,
-            base_url=base_url,
-            availability=availability,
-        )
 
     def _aliases_of(self, kind: Kind, name: str) -> list[str]:
         return [alias for (k, alias), target in self._aliases.items() if k == kind and target == name]
