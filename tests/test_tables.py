@@ -10,14 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from stripe_nb_agent.tables import (
-    SECRET_FIELDS,
-    WIDE_THRESHOLD,
-    currency_exponent,
-    format_json,
-    result_table,
-    to_frame,
-)
+from stripe_nb_agent.flatten import SECRET_FIELDS
+from stripe_nb_agent.money import currency_exponent
+from stripe_nb_agent.tables import WIDE_THRESHOLD, format_json, result_table, to_frame
 from stripe_nb_agent.tools.types import ToolResult
 
 T0 = 1_714_564_800  # 2024-05-01 12:00:00 UTC

@@ -30,6 +30,7 @@ from stripe_nb_agent.config import Settings, Status, ToolServerStatus, resolve_s
 from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions
 from stripe_nb_agent.llm.model_info import ModelRow
+from stripe_nb_agent.llm.model_table import model_table
 from stripe_nb_agent.llm.models import ModelRegistry, default_registry
 from stripe_nb_agent.tools.hub import ToolHub
 from stripe_nb_agent.tools.types import (
@@ -316,7 +317,7 @@ class Agent:
         return info.name
 
     def models(self) -> list[ModelRow]:
-        return self.registry.table(self.settings)
+        return model_table(self.registry, self.settings)
 
     def status(self) -> Status:
         """The model and Stripe services, then every connected tool server (nothing is contacted)."""

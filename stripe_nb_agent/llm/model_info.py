@@ -16,11 +16,23 @@ from stripe_nb_agent.errors import UsageError
 from stripe_nb_agent.llm.endpoint import Endpoint, Surface
 from stripe_nb_agent.redaction import Secret
 
-__all__ = ["KINDS", "Host", "Kind", "ModelInfo", "ModelRow", "ModelSurface", "endpoint_for", "url_for"]
+__all__ = [
+    "FAMILY_SAMPLE",
+    "KINDS",
+    "Host",
+    "Kind",
+    "ModelInfo",
+    "ModelRow",
+    "ModelSurface",
+    "endpoint_for",
+    "url_for",
+]
 
 Kind = Literal["chat", "embedding", "deployment"]
 #: The order the models table lists kinds in.
 KINDS: tuple[Kind, ...] = ("chat", "embedding", "deployment")
+#: What the models table passes a prefix family's factory to draw the family's own row.
+FAMILY_SAMPLE = "<name>"
 #: Chat surfaces (:class:`~.endpoint.Surface`), then how embeddings and deployments are called.
 ModelSurface = Surface | Literal["dat1-embeddings", "openai-embeddings", "in-process", "dat1-deployment"]
 

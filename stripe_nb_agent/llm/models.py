@@ -13,7 +13,10 @@ sandbox arrives (see :mod:`stripe_nb_agent.wiring`): its host, its models, the c
 the default in sandbox mode, and the host that stands in for DAT1's custom deployments there.
 
 ``local/<name>`` runs a GGUF file on llama.cpp's own server, started in this process on first use
-(see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint.
+(see :mod:`.local_server`) and reached through the ordinary OpenAI-compatible endpoint; its entries
+are built by :mod:`.local_entries`.
+
+The table of every entry, usable or not and where it goes, is drawn by :mod:`.model_table`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import difflib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import httpx2
@@ -39,16 +41,15 @@ from stripe_nb_agent.llm.builtin_models import (
 )
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
-from stripe_nb_agent.llm.local_models import PACKAGED_MODELS, find_model_file, locate_model_file
-from stripe_nb_agent.llm.local_server import LocalServerOptions, local_extra_missing, start_local_server
+from stripe_nb_agent.llm.local_entries import LOCAL_PREFIX, local_family_member, local_model
+from stripe_nb_agent.llm.local_models import PACKAGED_MODELS
+from stripe_nb_agent.llm.local_server import LocalServerOptions
 from stripe_nb_agent.llm.model_info import (
     KINDS,
     Host,
     Kind,
     ModelInfo,
-    ModelRow,
     endpoint_for,
-    url_for,
 )
 from stripe_nb_agent.llm.retry import RetryPolicy, Timeouts
 from stripe_nb_agent.redaction import Secret
@@ -60,10 +61,7 @@ __all__ = [
     "register_model",
 ]
 
-LOCAL_PREFIX = "local/"
 DAT1_KEY_HELP = "get a key from your DAT1 dashboard (https://dat1.co)"
-# What ``table`` passes a prefix family's factory to draw the family's own row.
-_FAMILY_SAMPLE = "<name>"
 
 
 class ModelRegistry:
@@ -98,9 +96,17 @@ class ModelRegistry:
         for (kind, mode), name in BUILTIN_DEFAULTS.items():
             self.set_default(name, mode=mode, kind=kind)
         self.add_prefix("dat1-custom/", dat1_custom_model)
-        self.add_prefix(LOCAL_PREFIX, self._local_family)
+        # The environ is read at each lookup, as the registry's own is.
+        self.add_prefix(LOCAL_PREFIX, lambda spec: local_family_member(spec, environ=self.environ))
         for packaged in PACKAGED_MODELS:
-            self.add(self._local_info(f"{LOCAL_PREFIX}{packaged.name}", packaged.name, packaged.description))
+            self.add(
+                local_model(
+                    f"{LOCAL_PREFIX}{packaged.name}",
+                    packaged.name,
+                    packaged.description,
+                    environ=self.environ,
+                )
+            )
 
     # --- registering --------------------------------------------------------------------------
 
@@ -238,7 +244,7 @@ class ModelRegistry:
         """Name a GGUF file: ``local/<name>`` then runs it on a local llama.cpp server.
 
         ``name`` may carry the ``local/`` prefix or not. A relative ``path`` is taken from the
-        current directory now; the file is checked when the model is used (and shown in ``table``).
+        current directory now; the file is checked when the model is used (and shown in the models table).
         ``options`` size the server the first time it starts (one server per file per process).
         """
         short = name.removeprefix(LOCAL_PREFIX)
@@ -246,10 +252,11 @@ class ModelRegistry:
             raise UsageError(f"Local model name {name!r} must be non-empty, without spaces or a leading '/'.")
         target = Path(path).expanduser().absolute()
         return self.add(
-            self._local_info(
+            local_model(
                 f"{LOCAL_PREFIX}{short}",
                 str(target),
                 description or f"{target.name} on a local llama.cpp server",
+                environ=self.environ,
                 aliases=tuple(aliases),
                 options=options,
             )
@@ -339,57 +346,26 @@ class ModelRegistry:
             return f"{key_env} is not set: {where}."
         return ""
 
-    def table(self, settings: Settings) -> list[ModelRow]:
-        """One row per registered model, chat models first, then embeddings and deployments
-        (families shown by their prefix, after the chat models)."""
+    def entries(self) -> list[ModelInfo]:
+        """Every registered entry, chat models first, then embeddings and deployments."""
         with self._lock:
-            models = sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
-            prefixes = dict(self._prefixes)
-            kinds = {kind for kind, _ in self._defaults}
-        default = {(kind, self.default_name(settings, kind)) for kind in kinds}
-        rows = [self._row(info, settings, default=(info.kind, info.name) in default) for info in models]
-        families = [
-            self._row(factory(_FAMILY_SAMPLE), settings, family=prefix)
-            for prefix, factory in prefixes.items()
-        ]
-        chat_rows = sum(1 for info in models if info.kind == "chat")
-        return rows[:chat_rows] + families + rows[chat_rows:]
+            return sorted(self._models.values(), key=lambda info: KINDS.index(info.kind))
 
-    def _row(
-        self, info: ModelInfo, settings: Settings, *, default: bool = False, family: str = ""
-    ) -> ModelRow:
-        why = self.unusable_reason(info, settings)
-        description = info.description
-        if family and family != LOCAL_PREFIX:
-            description = f"any name after {family!r}"
-        return ModelRow(
-            name=info.name,
-            aliases=() if family else info.aliases,
-            surface=info.surface,
-            endpoint=self.where(info, settings),
-            usable=not why,
-            why_not=why,
-            default=default,
-            description=description,
-            family=bool(family),
-            kind=info.kind,
-        )
+    def families(self) -> dict[str, Callable[[str], ModelInfo]]:
+        """The chat-model factories, by the prefix each answers to."""
+        with self._lock:
+            return dict(self._prefixes)
 
-    def where(self, info: ModelInfo, settings: Settings) -> str:
-        """Where calls to ``info`` go, for display (never with a key, never starting a server)."""
+    def default_kinds(self) -> set[Kind]:
+        """The kinds that have a default model registered for some mode."""
+        with self._lock:
+            return {kind for kind, _ in self._defaults}
+
+    def serving_host(self, info: ModelInfo, settings: Settings) -> Host | None:
+        """The host calls to ``info`` go to under these settings (the one standing in for its own,
+        if any), or None for a model on no host."""
         host = self._hosts.get(info.host) if info.host is not None else None
-        if host is not None:
-            host = self._stand_in(host, info, settings)
-        if host is not None and host.label is not None:
-            return f"{host.label} ({info.surface}, {info.target})"
-        if info.surface == "in-process":
-            return "this process (onnxruntime)"
-        if host is None and callable(info.base_url):
-            if info.name.startswith(LOCAL_PREFIX):
-                return f"llama.cpp on 127.0.0.1, started on first use ({info.target})"
-            return f"started on demand ({info.target})"
-        root = host.root_url(settings) if host is not None else str(info.base_url or "")
-        return url_for(info, root, on_host=host is not None)
+        return None if host is None else self._stand_in(host, info, settings)
 
     def deployment_route(self, name: str, settings: Settings) -> tuple[str, Secret | None]:
         """The root and key a custom deployment ``name`` is called with under these settings.
@@ -472,49 +448,6 @@ class ModelRegistry:
         return ChatClient(endpoint, http=http, transport=transport, timeouts=timeouts, retry=retry)
 
     # --- internals ----------------------------------------------------------------------------
-
-    def _local_family(self, spec: str) -> ModelInfo:
-        if spec == _FAMILY_SAMPLE:
-            # The table's row for the whole family: only the extra can be checked.
-            info = self._local_info(
-                f"{LOCAL_PREFIX}{spec}", spec, "any GGUF file: a path, or a file in the models directory"
-            )
-            return replace(info, availability=local_extra_missing)
-        return self._local_info(f"{LOCAL_PREFIX}{spec}", spec, f"{spec} on a local llama.cpp server")
-
-    def _local_info(
-        self,
-        name: str,
-        spec: str,
-        description: str,
-        *,
-        aliases: tuple[str, ...] = (),
-        options: LocalServerOptions | None = None,
-    ) -> ModelInfo:
-        """A model whose endpoint is a llama.cpp server started on first use for ``spec``'s file."""
-        environ = self.environ
-
-        def availability() -> str:
-            missing = local_extra_missing()
-            if missing:
-                return missing
-            return locate_model_file(spec, environ=environ)[1]
-
-        def base_url() -> str:
-            return start_local_server(find_model_file(spec, environ=environ), options).base_url
-
-        path, _ = locate_model_file(spec, environ=environ)
-        return ModelInfo(
-            name,
-            "openai",
-            None,
-            # llama.cpp serves one model and ignores this field; it names the file in requests.
-            path.stem if path is not None else Path(spec).stem,
-            description,
-            aliases=aliases,
-            base_url=base_url,
-            availability=availability,
-        )
 
     def _aliases_of(self, kind: Kind, name: str) -> list[str]:
         return [alias for (k, alias), target in self._aliases.items() if k == kind and target == name]

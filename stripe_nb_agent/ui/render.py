@@ -29,8 +29,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from stripe_nb_agent.agent.events import TurnMetrics
+from stripe_nb_agent.money import currency_exponent
 from stripe_nb_agent.redaction import redact
-from stripe_nb_agent.tables import currency_exponent, format_json
+from stripe_nb_agent.tables import format_json
 from stripe_nb_agent.tools.types import Attachment, ToolResult
 from stripe_nb_agent.ui._style import STYLE, STYLE_HTML
 

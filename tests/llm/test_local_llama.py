@@ -35,6 +35,7 @@ from stripe_nb_agent.llm.local_server import (
     start_local_server,
     stop_local_servers,
 )
+from stripe_nb_agent.llm.model_table import model_table
 from stripe_nb_agent.llm.models import ModelRegistry
 from stripe_nb_agent.llm.types import Completed, TextDelta
 from stripe_nb_agent.sandbox.stripe import build_stripe_sandbox_server
@@ -217,7 +218,7 @@ def test_a_path_after_local_and_a_registered_name_both_reach_the_file(llama: Loc
     registry = ModelRegistry(environ={})
     info = registry.register_local_model("mine", llama.path, aliases=("m",))
     assert info.name == "local/mine"
-    rows = {row.name: row for row in registry.table(settings())}
+    rows = {row.name: row for row in model_table(registry, settings())}
     assert rows["local/mine"].usable
     assert rows["local/smollm2"].usable
     for name in ("local/mine", "m", f"local/{llama.path}"):
@@ -235,7 +236,7 @@ def test_a_missing_file_says_where_to_put_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="register_local_model"):
         registry.endpoint("local/absent.gguf", settings())
     registry.register_local_model("gone", tmp_path / "gone.gguf")
-    row = next(r for r in registry.table(settings()) if r.name == "local/gone")
+    row = next(r for r in model_table(registry, settings()) if r.name == "local/gone")
     assert not row.usable
     assert "gone.gguf" in row.why_not
 
@@ -265,7 +266,7 @@ def test_without_the_extra_local_models_are_unusable_and_say_what_to_install(
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"GGUF" + bytes(64))
     registry = ModelRegistry(environ={})
-    rows = {row.name: row for row in registry.table(settings())}
+    rows = {row.name: row for row in model_table(registry, settings())}
     for name in ("local/smollm2", "local/<name>"):
         assert not rows[name].usable
         assert "pip install 'stripe-nb-agent[local]'" in rows[name].why_not

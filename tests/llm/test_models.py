@@ -10,6 +10,7 @@ import pytest
 from stripe_nb_agent.config import Settings, resolve_settings
 from stripe_nb_agent.errors import ConfigError, MissingKeyError, UsageError
 from stripe_nb_agent.llm.model_info import Host, ModelInfo
+from stripe_nb_agent.llm.model_table import model_table
 from stripe_nb_agent.llm.models import ModelRegistry
 from stripe_nb_agent.redaction import Secret
 from tests.llm.streams import chunk, sse
@@ -77,7 +78,7 @@ def test_default_is_gpt_oss_with_a_key_and_sandbox_without(registry: ModelRegist
 
 
 def test_table_says_what_is_usable_and_why_not(registry: ModelRegistry) -> None:
-    rows = {row.name: row for row in registry.table(settings())}
+    rows = {row.name: row for row in model_table(registry, settings())}
     assert rows["sandbox"].usable
     assert rows["sandbox"].default
     assert rows["sandbox-brief"].usable
@@ -91,7 +92,7 @@ def test_table_says_what_is_usable_and_why_not(registry: ModelRegistry) -> None:
 
 
 def test_table_with_a_key_marks_dat1_usable_and_default(registry: ModelRegistry) -> None:
-    rows = {row.name: row for row in registry.table(settings(dat1_api_key=DAT1_KEY))}
+    rows = {row.name: row for row in model_table(registry, settings(dat1_api_key=DAT1_KEY))}
     assert rows["dat1/gpt-120-oss"].usable
     assert rows["dat1/gpt-120-oss"].default
     assert not rows["sandbox"].default
@@ -100,7 +101,7 @@ def test_table_with_a_key_marks_dat1_usable_and_default(registry: ModelRegistry)
 
 def test_sandbox_mode_turns_dat1_models_off_and_says_why(registry: ModelRegistry) -> None:
     current = settings(dat1_api_key=DAT1_KEY, mode="sandbox")
-    rows = {row.name: row for row in registry.table(current)}
+    rows = {row.name: row for row in model_table(registry, current)}
     assert not rows["dat1/gpt-120-oss"].usable
     assert "sandbox" in rows["dat1/gpt-120-oss"].why_not
     assert rows["sandbox"].usable
@@ -174,7 +175,7 @@ def test_registered_openai_model_with_key_from_its_variable(registry: ModelRegis
     assert endpoint.url == "http://127.0.0.1:11434/v1/chat/completions"
     assert endpoint.headers()["Authorization"] == "Bearer ollama-secret-123456"
     assert endpoint.model == "llama3"
-    row = next(r for r in registry.table(settings()) if r.name == "ollama/llama3")
+    row = next(r for r in model_table(registry, settings()) if r.name == "ollama/llama3")
     assert row.usable
     assert row.aliases == ("l3",)
 
@@ -187,7 +188,7 @@ def test_registered_model_without_key_needs_none_and_works_in_sandbox_mode(regis
 
 def test_registered_model_with_missing_key_variable_raises_naming_it(registry: ModelRegistry) -> None:
     registry.register_model("vllm", base_url="http://gpu:8000/v1", model="m", key_env="VLLM_KEY")
-    rows = {row.name: row for row in registry.table(settings())}
+    rows = {row.name: row for row in model_table(registry, settings())}
     assert rows["vllm"].why_not == "VLLM_KEY is not set: set it in the environment."
     with pytest.raises(MissingKeyError, match="VLLM_KEY"):
         registry.endpoint("vllm", settings())
@@ -235,7 +236,7 @@ def test_family_rows_are_marked_so_pickers_can_leave_them_out() -> None:
     from stripe_nb_agent.config import resolve_settings
     from stripe_nb_agent.llm.models import ModelRegistry
 
-    rows = ModelRegistry().table(resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"}))
+    rows = model_table(ModelRegistry(), resolve_settings(environ={"STRIPE_NB_AGENT_MODE": "sandbox"}))
     families = {row.name for row in rows if row.family}
     assert families
     assert all("<" in name for name in families)
@@ -270,7 +271,7 @@ def test_a_plugin_host_is_data_a_model_names(registry: ModelRegistry) -> None:
 
 
 def test_the_table_lists_every_kind(registry: ModelRegistry) -> None:
-    rows = {(row.kind, row.name): row for row in registry.table(settings())}
+    rows = {(row.kind, row.name): row for row in model_table(registry, settings())}
     assert rows[("chat", "sandbox")].default
     minilm = rows[("embedding", "local/minilm")]
     assert minilm.default
@@ -282,9 +283,9 @@ def test_the_table_lists_every_kind(registry: ModelRegistry) -> None:
     reranker = rows[("deployment", "reranker")]
     assert reranker.usable
     assert reranker.endpoint.startswith("local sandbox server")
-    live = {(row.kind, row.name): row for row in registry.table(settings(dat1_api_key=DAT1_KEY))}
+    live = {(row.kind, row.name): row for row in model_table(registry, settings(dat1_api_key=DAT1_KEY))}
     assert live[("deployment", "reranker")].endpoint == "https://api.dat1.co/api/v1/inference/reranker/invoke"
-    kinds = [row.kind for row in registry.table(settings())]
+    kinds = [row.kind for row in model_table(registry, settings())]
     assert kinds == sorted(kinds, key=["chat", "embedding", "deployment"].index)
 
 
