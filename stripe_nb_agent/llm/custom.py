@@ -78,7 +78,8 @@ class CustomDeployment:
 
     @classmethod
     def from_settings(cls, name: str, settings: Settings | None = None, **kwargs: Any) -> CustomDeployment:
-        """The deployment where the model registry routes it for these settings (explicit kwargs win).
+        """The deployment where the model registry routes it for these settings (explicit kwargs win;
+        an explicit ``root=`` other than DAT1's is sent no DAT1 key unless ``key=`` is given).
 
         That is DAT1 with the resolved key, or in sandbox mode whichever host stands in for DAT1
         there (the built-in sandbox's reranker is a stand-in scored with local embeddings, and
@@ -89,7 +90,9 @@ class CustomDeployment:
             root, key = default_registry().deployment_route(name, settings)
             kwargs["root"] = root
             kwargs.setdefault("key", key)
-        kwargs.setdefault("key", settings.dat1_api_key)
+        elif str(kwargs["root"]).rstrip("/") == settings.dat1_root.rstrip("/"):
+            kwargs.setdefault("key", settings.dat1_api_key)
+        # Any other root= gets no DAT1 key unless key= says so: a key only goes where it belongs.
         return cls(name, **kwargs)
 
     async def invoke(self, payload: Any) -> Any:

@@ -13,6 +13,7 @@ from stripe_nb_agent.config import resolve_settings
 from stripe_nb_agent.errors import MissingKeyError, ModelAuthError, ModelError, UsageError
 from stripe_nb_agent.llm.custom import CustomDeployment, arerank, rerank
 from stripe_nb_agent.llm.retry import RetryPolicy
+from stripe_nb_agent.redaction import Secret
 
 ROOT = "https://dat1.test/api/v1"
 KEY = "dat1-custom-key-987654321"
@@ -209,3 +210,11 @@ def test_rerank_in_sandbox_mode_goes_to_the_sandbox_server_needing_no_key() -> N
     assert len(scores) == 2
     assert scores[0] > scores[1]
     assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_an_explicit_root_elsewhere_is_never_sent_the_dat1_key() -> None:
+    settings = resolve_settings(dat1_api_key=KEY, environ={})
+    elsewhere = CustomDeployment.from_settings("reranker", settings, root="https://example.test/api")
+    assert elsewhere.auth.key is None
+    same = CustomDeployment.from_settings("reranker", settings, root=settings.dat1_root + "/")
+    assert same.auth.key == Secret(KEY)
