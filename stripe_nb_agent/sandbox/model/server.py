@@ -441,6 +441,10 @@ def get_sandbox_model_server() -> SandboxModelServer:
             server = SandboxModelServer(extra_routes=sandbox_extra_routes()).start()
             atexit.register(server.stop)
             # Load the phrasebook reader now, so the first request does not wait for it.
-            threading.Thread(target=reader, name="sandbox-phrasebook-warm-up", daemon=True).start()
+            warm_up = threading.Thread(target=reader, name="sandbox-phrasebook-warm-up", daemon=True)
+            warm_up.start()
+            # A script that exits while the reader is still loading waits for it (atexit runs this
+            # before server.stop): onnxruntime torn down mid-load aborts the interpreter.
+            atexit.register(warm_up.join, 60.0)
             _singleton = server
         return _singleton

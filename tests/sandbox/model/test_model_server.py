@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -255,3 +258,19 @@ def test_pacing_gives_the_answer_its_cap_and_the_unread_rest_a_short_one(request
     else:
         assert plan.tool_calls
         assert read == 0
+
+
+@pytest.mark.slow
+def test_a_script_that_exits_right_after_starting_the_server_exits_cleanly() -> None:
+    # The phrasebook reader loads in a background thread; torn down mid-load, onnxruntime used to
+    # abort the interpreter ("terminate called without an active exception", exit status 134).
+    script = (
+        "from stripe_nb_agent.sandbox.model.server import get_sandbox_model_server\n"
+        "print(get_sandbox_model_server().root_url)\n"
+    )
+    env = {**os.environ, "STRIPE_NB_AGENT_MODE": "sandbox"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("http://127.0.0.1:")
