@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["DAT1_EMBEDDING_MODEL", "LOCAL_EMBEDDING_MODEL", "Embedder", "as_texts"]
+__all__ = ["DAT1_EMBEDDING_MODEL", "LOCAL_EMBEDDING_MODEL", "Embedder", "as_texts", "check_batch_size"]
 
 LOCAL_EMBEDDING_MODEL = "local/minilm"
 DAT1_EMBEDDING_MODEL = "dat1/qwen3-embedding"
@@ -43,3 +43,10 @@ def as_texts(texts: str | Sequence[str]) -> list[str]:
                 "(convert other values with str() first)."
             )
     return items
+
+
+def check_batch_size(batch_size: int) -> int:
+    """``batch_size`` if it is a positive integer (``True`` is not), else a UsageError."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")
+    return batch_size

@@ -29,8 +29,8 @@ from numpy.typing import NDArray
 
 from stripe_nb_agent._loop import run_sync
 from stripe_nb_agent.config import DEFAULT_DAT1_ROOT, ENV_DAT1_KEY, Settings, resolve_settings
-from stripe_nb_agent.errors import ConfigError, MissingKeyError, ModelError, UsageError
-from stripe_nb_agent.llm.embedder import LOCAL_EMBEDDING_MODEL, Embedder, as_texts
+from stripe_nb_agent.errors import ConfigError, MissingKeyError, ModelError
+from stripe_nb_agent.llm.embedder import LOCAL_EMBEDDING_MODEL, Embedder, as_texts, check_batch_size
 from stripe_nb_agent.llm.http import JSON_ADVICE, JSON_TIMEOUT, Auth, Target, client_for, post_json
 from stripe_nb_agent.llm.models import ModelRegistry, default_registry
 from stripe_nb_agent.llm.retry import RetryPolicy
@@ -50,12 +50,6 @@ __all__ = [
 ]
 
 Matrix = NDArray[np.float32]
-
-
-def _check_batch_size(batch_size: int) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")
-    return batch_size
 
 
 class WireOptions(TypedDict, total=False):
@@ -93,7 +87,7 @@ class _HTTPEmbedder:
             raise TypeError("Pass either http= or transport=, not both.")
         # Both HTTP surfaces document a Bearer key (unlike DAT1's chat surface).
         self.auth = Auth(Secret(key) if isinstance(key, str) else key, "bearer", key_env)
-        self.batch_size = _check_batch_size(batch_size)
+        self.batch_size = check_batch_size(batch_size)
         self.retry = retry
         self.timeout = timeout
         #: Vector size, known after the first answer; later answers must match it.
@@ -300,7 +294,7 @@ def register_embedding_model(
         key=key,
         key_env=key_env,
         dimensions=dimensions,
-        batch_size=_check_batch_size(batch_size),
+        batch_size=batch_size,
     )
 
 

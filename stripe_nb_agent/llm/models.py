@@ -40,6 +40,7 @@ from stripe_nb_agent.llm.builtin_models import (
     dat1_custom_model,
 )
 from stripe_nb_agent.llm.client import ChatClient
+from stripe_nb_agent.llm.embedder import check_batch_size
 from stripe_nb_agent.llm.endpoint import Endpoint
 from stripe_nb_agent.llm.local_entries import LOCAL_PREFIX, local_family_member, local_model
 from stripe_nb_agent.llm.local_models import PACKAGED_MODELS
@@ -214,8 +215,7 @@ class ModelRegistry:
             or (existing is not None and existing.surface != "openai-embeddings")
         ):
             raise UsageError(f"{name!r} is a built-in embedding model name: register under another name.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise UsageError(f"batch_size must be a positive integer, not {batch_size!r}.")
+        check_batch_size(batch_size)
         return self.add(
             ModelInfo(
                 name,

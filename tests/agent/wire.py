@@ -14,7 +14,7 @@ import httpx2
 
 from stripe_nb_agent.llm.client import ChatClient
 from stripe_nb_agent.llm.endpoint import Endpoint
-from tests.llm.streams import chunk, sse, tool_fragment
+from tests.llm.streams import asgi_body, chunk, sse, tool_fragment
 
 Round = list[dict[str, Any] | str]
 
@@ -57,13 +57,7 @@ class ScriptedWire(httpx2.AsyncBaseTransport):
         """The same script as an ASGI app, for a real loopback server (an Agent's own model client)."""
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        self.bodies.append(json.loads(body))
+        self.bodies.append(json.loads(await asgi_body(receive)))
         script = self.rounds[min(len(self.bodies) - 1, len(self.rounds) - 1)]
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip

@@ -55,3 +55,13 @@ TOOL_TURN = [
     chunk(None, usage=USAGE, timings=TIMINGS),
 ]
 TOOL_TURN_ARGUMENTS = '{"limit": 3, "email": "jö@example.com"}'
+
+
+async def asgi_body(receive: Any) -> bytes:
+    """The whole request body an ASGI app receives, however many messages it arrives in."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body

@@ -20,7 +20,7 @@ from stripe_nb_agent.llm.http import JSON_ADVICE, Auth, Target, origin, post_jso
 from stripe_nb_agent.llm.retry import RetryPolicy
 from stripe_nb_agent.redaction import Secret
 from tests.llm.loopback import serve
-from tests.llm.streams import chunk, sse
+from tests.llm.streams import asgi_body, chunk, sse
 
 pytestmark = pytest.mark.anyio
 
@@ -171,13 +171,7 @@ class ModelServer:
         if scope["type"] != "http":
             return
         self.ports.append(scope["client"][1])
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        body = json.loads(raw)
+        body = json.loads(await asgi_body(receive))
         kind = b"application/json"
         if scope["path"].endswith("/chat/completions"):
             payload, kind = sse(chunk({"content": "hi"}, finish="stop")), b"text/event-stream"
