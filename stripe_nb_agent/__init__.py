@@ -105,10 +105,15 @@ __getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
 # The notebook surface is imported on first use: importing the package must not pull in IPython,
 # ipywidgets or pandas (scripts and the layers below the surface never need them).
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """``%load_ext stripe_nb_agent``: registers ``%%stripe_agent`` and reads ``.env``."""
-    from stripe_nb_agent.ui.magics import load_ipython_extension as load
+    """``%load_ext stripe_nb_agent``: reads ``.env``, starts the default model's sandbox server if it
+    has one (without waiting), and registers ``%%stripe_agent`` meanwhile."""
+    from stripe_nb_agent.ui.extension import start
 
-    load(ipython)
+    settings = start()
+    if settings is not None:
+        from stripe_nb_agent.ui.magics import register_magics
+
+        register_magics(ipython, settings)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:

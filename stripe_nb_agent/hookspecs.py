@@ -1,12 +1,17 @@
 """The hooks a plugin may define, and the values they trade (see :mod:`stripe_nb_agent.plugins`).
 
 A plugin is a module; each hook is an optional module-level function of that name. Hooks that
-answer (all but ``register_models``) ask installed plugins first and the built-in one last, so an
-installed plugin can take over by answering, or leave it by returning ``None``.
+answer (all but ``register_models`` and ``prepare``) ask installed plugins first and the built-in
+one last, so an installed plugin can take over by answering, or leave it by returning ``None``.
 
 ``register_models(registry)``
     Add models, aliases and hosts to a :class:`~stripe_nb_agent.llm.models.ModelRegistry`.
     Called for every registry built with its defaults, built-in plugin first.
+``prepare(settings, model)``
+    Start, without waiting, what a chat with ``model`` (a
+    :class:`~stripe_nb_agent.llm.model_info.ModelInfo`) under these settings will need first, so it
+    gets ready while the kernel imports the rest. Called when an Agent is made and at
+    ``%load_ext`` (for the default model); every plugin's, built-in first.
 ``stripe_tools(settings, options)``
     The Stripe tool server for these settings as a :class:`StripeTools`, or ``None`` to leave it
     to the next plugin. Called once per Agent, on its first tool use.

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from stripe_nb_agent.config import ServiceStatus, Settings
     from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTools
+    from stripe_nb_agent.llm.model_info import ModelInfo
 
 __all__ = [
     "DEFAULT_PLUGINS",
@@ -33,6 +34,7 @@ __all__ = [
     "describe_services",
     "examples",
     "loaded_plugins",
+    "prepare",
     "register_models",
     "sandbox_clock",
     "stripe_tools",
@@ -92,6 +94,11 @@ def register_models(registry: object) -> None:
     # Typed ``object``: the registry calls this hook, so naming its class here would be a circle.
     for hook in _hooks("register_models"):
         hook(registry)
+
+
+def prepare(settings: Settings, model: ModelInfo) -> None:
+    for hook in _hooks("prepare"):
+        hook(settings, model)
 
 
 def stripe_tools(settings: Settings, options: StripeOptions) -> StripeTools:

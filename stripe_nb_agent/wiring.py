@@ -6,7 +6,8 @@ import :mod:`stripe_nb_agent.sandbox`, so the sandbox plugs in the way a user's 
 (``register_model``) or MCP server (``Agent.connect``) does.
 
 - Models: the sandbox model server is a host in the model registry (:func:`register_models`),
-  reached over HTTP on 127.0.0.1 like any DAT1 endpoint and started on the first request. It
+  reached over HTTP on 127.0.0.1 like any DAT1 endpoint, in a child process started when an
+  Agent (or ``%load_ext``) is about to use it (:func:`prepare`). It
   brings the ``sandbox`` chat models, is the default chat model in sandbox mode, and stands in
   for DAT1's custom deployments (the reranker) there.
 - Stripe: live, Stripe's MCP server with the settings' key; sandboxed, the sandbox's MCP server
@@ -23,6 +24,7 @@ from stripe_nb_agent.hookspecs import SandboxControls, StripeOptions, StripeTool
 
 if TYPE_CHECKING:
     from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.llm.model_info import ModelInfo
     from stripe_nb_agent.llm.models import ModelRegistry
     from stripe_nb_agent.redaction import Secret
 
@@ -32,6 +34,7 @@ __all__ = [
     "StripeSandboxControls",
     "describe_services",
     "examples",
+    "prepare",
     "register_models",
     "sandbox_clock",
     "stripe_tools",
@@ -48,7 +51,7 @@ def register_models(registry: ModelRegistry) -> None:
     from stripe_nb_agent.redaction import Secret
 
     def root(settings: Settings) -> str:
-        from stripe_nb_agent.sandbox.model import get_sandbox_model_server
+        from stripe_nb_agent.sandbox.model.process import get_sandbox_model_server
 
         return get_sandbox_model_server().root_url
 
@@ -68,6 +71,16 @@ def register_models(registry: ModelRegistry) -> None:
     ):
         registry.add(ModelInfo(name, "dat1-collection", SANDBOX_HOST, name, description))
     registry.set_default(SANDBOX_MODEL, mode="sandbox")
+
+
+def prepare(settings: Settings, model: ModelInfo) -> None:
+    """A sandbox model starts its server's process now: it loads its phrasebook reader (0.5-1 s of
+    CPU) on the machine's other core while the kernel imports the MCP SDK and pandas for the first
+    request, instead of after them. Returns at once; the first request waits for it if need be."""
+    if model.host == SANDBOX_HOST:
+        from stripe_nb_agent.sandbox.model.process import get_sandbox_model_server
+
+        get_sandbox_model_server()
 
 
 class StripeSandboxControls:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +83,29 @@ def test_a_broken_plugin_is_named_with_the_fix(installed_plugin: Path) -> None:
     installed_plugin.write_text("raise ImportError('needs acme-core')\n")
     with pytest.raises(ConfigError, match=r"'acme' from acme-stripe-plugin failed to load .*pip uninstall"):
         plugins.loaded_plugins()
+
+
+def test_a_sandbox_reply_leaves_the_model_servers_weight_out_of_this_process() -> None:
+    # The model server and its onnxruntime reader run in their own process (started when the Agent
+    # is made); this one only talks HTTP to it (uvicorn is here anyway: the MCP SDK imports it). In a fresh interpreter, as a kernel.
+    script = (
+        "import sys\n"
+        "from stripe_nb_agent import Agent\n"
+        "agent = Agent(model='sandbox')\n"
+        "result = agent.ask('list 3 customers')\n"
+        "assert result.stop_reason == 'complete', result\n"
+        "heavy = ('onnxruntime', 'tokenizers', 'stripe_nb_agent.sandbox.model.server')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+        "agent.close()\n"
+    )
+    env = {
+        **os.environ,
+        "STRIPE_NB_AGENT_MODE": "sandbox",
+        "STRIPE_NB_AGENT_SANDBOX_PACE": "0",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ""

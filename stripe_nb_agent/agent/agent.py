@@ -156,7 +156,10 @@ class Agent:
         self._conversations: dict[str, Conversation] = {}
         self._turn_ids = 0
         self.held: RunningTurn | None = None
-        self.model = self.registry.resolve(model).name if model else self.registry.default_name(self.settings)
+        info = self.registry.resolve(model or self.registry.default_name(self.settings))
+        self.model = info.name
+        # A model whose server starts on demand (the sandbox's) starts now, while the rest loads.
+        plugins.prepare(self.settings, info)
         self.policy: Policy = policy if policy is not None else self._default_policy()
         if self.policy not in POLICIES:
             raise UsageError(f"Unknown policy {self.policy!r}: use one of {', '.join(POLICIES)}.")

@@ -153,6 +153,9 @@ def _load(files: ModelFiles, threads: int) -> _Loaded:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle workers sleep instead of spinning: a spinning pool keeps a core busy after every
+        # request, taken from the kernel on a 2-core Binder or workshop machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # warnings about unused initialisers are noise here
         try:

@@ -20,9 +20,8 @@ as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import pandas as pd
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -30,6 +29,7 @@ from IPython.display import display
 
 from stripe_nb_agent.agent.agent import Agent, RunningTurn
 from stripe_nb_agent.errors import StripeNbAgentError, UsageError
+from stripe_nb_agent.ui.extension import fail
 from stripe_nb_agent.ui.frames import history_frame, metrics_frame, models_frame, tools_frame
 from stripe_nb_agent.ui.interpolation import interpolate
 from stripe_nb_agent.ui.kernel_agent import get_agent
@@ -59,15 +59,14 @@ from stripe_nb_agent.ui.result import TurnOutput
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.transcript import export_transcript
 
+if TYPE_CHECKING:
+    from stripe_nb_agent.config import Settings
+
 __all__ = [
     "StripeAgentMagics",
-    "load_ipython_extension",
+    "register_magics",
     "unload_ipython_extension",
 ]
-
-
-def _fail(message: str) -> None:
-    print(f"stripe_agent: {message}", file=sys.stderr)
 
 
 @dataclass
@@ -107,7 +106,7 @@ class StripeAgentMagics(Magics):
                 return self._line(line)
             return self._cell(line, cell)
         except StripeNbAgentError as exc:
-            _fail(exc.message)
+            fail(exc.message)
             return None
 
     # --- the cell magic -------------------------------------------------------------------
@@ -322,16 +321,12 @@ def _consume(running: RunningTurn, live: LiveCell) -> str:
     return "finished"
 
 
-def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext stripe_nb_agent``: read ``.env`` and register the magic (the Agent comes later)."""
-    from stripe_nb_agent.config import resolve_settings
+def register_magics(ipython: Any, settings: Settings) -> None:
+    """The second half of ``%load_ext`` (after :func:`.extension.start`): the shared Agent, made on
+    first use, gets ``settings``; the magic is registered."""
     from stripe_nb_agent.ui.kernel_agent import configure
 
-    try:
-        configure(settings=resolve_settings(dotenv=True))
-    except StripeNbAgentError as exc:
-        _fail(exc.message)
-        return
+    configure(settings=settings)
     ipython.register_magics(StripeAgentMagics(ipython))
 
 

@@ -14,9 +14,7 @@ one event can still be split across reads), which breaks SSE readers that parse 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
-import os
 import socket
 import threading
 import time
@@ -30,30 +28,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from stripe_nb_agent.errors import SandboxError, UsageError
+from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.sandbox.model.chunks import Reply, UsageMode, completion, stream_chunks
+from stripe_nb_agent.sandbox.model.pace import chunk_delay, pacing_caps, resolve_pace, valid_pace
 from stripe_nb_agent.sandbox.model.planner import Persona, plan_reply
-from stripe_nb_agent.sandbox.model.understand import reader
 
 __all__ = [
     "DAT1_NAMES",
-    "DEFAULT_PACE",
-    "ENV_PACE",
-    "MAX_PACED_REPLY_S",
-    "MAX_PACED_UNSEEN_S",
     "PERSONAS",
     "SANDBOX_HEADER",
     "SandboxModelServer",
     "ServerState",
     "build_app",
-    "chunk_delay",
-    "get_sandbox_model_server",
     "model_name",
-    "pacing_caps",
+    "sandbox_extra_routes",
 ]
 
-ENV_PACE = "STRIPE_NB_AGENT_SANDBOX_PACE"
-DEFAULT_PACE = 0.015
 PERSONAS: tuple[Persona, ...] = ("sandbox", "sandbox-brief")
 # DAT1's collection names -> the persona that stands in for each (gpt-oss reasons; gemma does not).
 DAT1_NAMES: dict[str, Persona] = {"gpt-120-oss": "sandbox", "gemma-3-12b": "sandbox-brief"}
@@ -93,60 +83,11 @@ def _persona(name: str) -> tuple[Persona, str | None] | None:
     return None
 
 
-# However long a reply, pacing never makes its answer take longer than this to stream: a paced demo
-# should look like typing, not keep a 1,700-token answer on screen for half a minute.
-MAX_PACED_REPLY_S = 3.0
-# The rest of a reply (thinking, tool-call arguments, the closing chunks) is not read as it streams:
-# the magic shows "… thinking", the widget folds the thinking away, a tool card appears whole. Paced
-# like the answer, it was most of a walkthrough's waiting (ex2_mcp's 42 model rounds slept 51 s,
-# 21 s with this cap, 16 of them typing answers); within it the thinking marker still flickers.
-MAX_PACED_UNSEEN_S = 0.1
-
-
-def chunk_delay(pace: float, chunks: int, cap: float = MAX_PACED_REPLY_S) -> float:
-    """The wait before each of ``chunks`` chunks: ``pace``, shortened so they all fit in ``cap``."""
-    if pace <= 0 or chunks <= 0:
-        return 0.0
-    return min(pace, cap / chunks)
-
-
-def pacing_caps(chunks: Sequence[dict[str, Any]]) -> list[tuple[int, float]]:
-    """For each chunk of a streamed reply, the cap its pacing shares and how many chunks share it:
-    the answer's text :data:`MAX_PACED_REPLY_S`, every other chunk :data:`MAX_PACED_UNSEEN_S`."""
-    answer = [any(choice["delta"].get("content") for choice in chunk["choices"]) for chunk in chunks]
-    shown = sum(answer)
-    return [
-        (shown, MAX_PACED_REPLY_S) if is_answer else (len(chunks) - shown, MAX_PACED_UNSEEN_S)
-        for is_answer in answer
-    ]
-
-
-def _resolve_pace(pace: float | None) -> float:
-    if pace is not None:
-        return _valid_pace(pace)
-    raw = os.environ.get(ENV_PACE, "").strip()
-    if not raw:
-        return DEFAULT_PACE
-    try:
-        return _valid_pace(float(raw))
-    except ValueError:
-        raise UsageError(
-            f"{ENV_PACE}={raw!r} is not a number of seconds per chunk: "
-            "set it to e.g. 0.015, or 0 for no pacing."
-        ) from None
-
-
-def _valid_pace(pace: float) -> float:
-    if not pace >= 0:
-        raise UsageError(f"Pace must be >= 0 seconds per chunk, got {pace!r}: use e.g. 0.015, or 0 for none.")
-    return float(pace)
-
-
 class ServerState:
     """What a running app reads on every chunk: the pace can change while a reply streams."""
 
     def __init__(self, pace: float | None = None, max_rounds: int | None = None) -> None:
-        self.pace = _resolve_pace(pace)
+        self.pace = resolve_pace(pace)
         self.max_rounds = max_rounds
         self.disconnects = 0
         # Set when a client leaves mid-stream (tests and demos wait on it from other threads).
@@ -344,7 +285,7 @@ class SandboxModelServer:
 
     @pace.setter
     def pace(self, value: float) -> None:
-        self.state.pace = _valid_pace(value)
+        self.state.pace = valid_pace(value)
 
     @property
     def port(self) -> int:
@@ -421,30 +362,9 @@ class SandboxModelServer:
         return f"<SandboxModelServer {where} pace={self.pace:g}s (rule-based stand-in, not a language model)>"
 
 
-_singleton: SandboxModelServer | None = None
-_singleton_lock = threading.Lock()
-
-
 def sandbox_extra_routes() -> list[BaseRoute]:
     """The embedding and reranker routes, computed with the local model (loaded on first use)."""
     from stripe_nb_agent.llm.local_embeddings import LocalEmbedder
     from stripe_nb_agent.sandbox.embedding_routes import embedding_routes
 
     return list(embedding_routes(LocalEmbedder))
-
-
-def get_sandbox_model_server() -> SandboxModelServer:
-    """The process-wide server (chat, embeddings, reranker), started on first use, stopped at exit."""
-    global _singleton
-    with _singleton_lock:
-        if _singleton is None or not _singleton.running:
-            server = SandboxModelServer(extra_routes=sandbox_extra_routes()).start()
-            atexit.register(server.stop)
-            # Load the phrasebook reader now, so the first request does not wait for it.
-            warm_up = threading.Thread(target=reader, name="sandbox-phrasebook-warm-up", daemon=True)
-            warm_up.start()
-            # A script that exits while the reader is still loading waits for it (atexit runs this
-            # before server.stop): onnxruntime torn down mid-load aborts the interpreter.
-            atexit.register(warm_up.join, 60.0)
-            _singleton = server
-        return _singleton

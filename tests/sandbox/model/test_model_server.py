@@ -17,7 +17,8 @@ import pytest
 from helpers import classic_tools, user
 
 from stripe_nb_agent.errors import UsageError
-from stripe_nb_agent.sandbox.model.server import SANDBOX_HEADER, SandboxModelServer, get_sandbox_model_server
+from stripe_nb_agent.sandbox.model.process import get_sandbox_model_server
+from stripe_nb_agent.sandbox.model.server import SANDBOX_HEADER, SandboxModelServer
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,7 @@ def test_the_process_wide_server_is_started_once() -> None:
 
 @pytest.mark.parametrize("chunks", [1, 10, 200, 1734, 20_000])
 def test_pacing_never_makes_a_reply_stream_longer_than_the_cap(chunks: int) -> None:
-    from stripe_nb_agent.sandbox.model.server import MAX_PACED_REPLY_S, chunk_delay
+    from stripe_nb_agent.sandbox.model.pace import MAX_PACED_REPLY_S, chunk_delay
 
     delay = chunk_delay(0.015, chunks)
     assert delay * chunks <= MAX_PACED_REPLY_S + 1e-9
@@ -233,14 +234,14 @@ def test_pacing_never_makes_a_reply_stream_longer_than_the_cap(chunks: int) -> N
 @pytest.mark.parametrize("request_text", ["what can you do?", "list my last 5 customers"])
 def test_pacing_gives_the_answer_its_cap_and_the_unread_rest_a_short_one(request_text: str) -> None:
     from stripe_nb_agent.sandbox.model.chunks import Reply, stream_chunks
-    from stripe_nb_agent.sandbox.model.planner import plan_reply
-    from stripe_nb_agent.sandbox.model.server import (
+    from stripe_nb_agent.sandbox.model.pace import (
         MAX_PACED_REPLY_S,
         MAX_PACED_UNSEEN_S,
         chunk_delay,
-        model_name,
         pacing_caps,
     )
+    from stripe_nb_agent.sandbox.model.planner import plan_reply
+    from stripe_nb_agent.sandbox.model.server import model_name
 
     plan = plan_reply([user(request_text)], classic_tools())
     reply = Reply.for_request(plan, model_name("sandbox", None), {"messages": request_text})
