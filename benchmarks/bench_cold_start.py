@@ -9,7 +9,10 @@
    client ``%load_ext stripe_nb_agent`` then a first ``%%stripe_agent`` request until its reply,
    with the reply split into "agent + sandbox + MCP session" and "the reply itself" (a second
    request), and the kernel's RSS growth from ready to the first reply (median of ``--runs``;
-   targets: <= 1.0 s and <= 80 MB).
+   targets: <= 1.0 s and <= 80 MB). The sandbox model server's own process is reported apart.
+3. The floor under it, in the same run: a fresh kernel importing only what a first reply cannot do
+   without, the MCP SDK (the tool client is built on its ``ClientSession``) and pandas (the reply's
+   table is a DataFrame): its time and RSS growth, and the cold start's ratio to it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from stripe_nb_agent._lazy import HEAVY_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST = "%%stripe_agent\nlist 3 customers"
+FLOOR = "import mcp, pandas"
 
 
 def import_time(runs: int = 5) -> tuple[float, list[str]]:
@@ -64,28 +68,60 @@ def _run(client: Any, code: str) -> float:
     return elapsed
 
 
-def cold_start_once() -> dict[str, float]:
-    from jupyter_client.manager import KernelManager
+def _children_rss_mb(pid: int) -> float:
+    """The RSS of ``pid``'s child processes (the sandbox model server's)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            total += _rss_mb(int(stat.parent.name))
+    return total
 
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "STRIPE_NB_AGENT_MODE": "sandbox",
-        "STRIPE_NB_AGENT_SANDBOX_PACE": "0",
-    }
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(tempfile.mkdtemp()) / "kernel"))
-    km.start_kernel(env=env, cwd=str(ROOT))
-    client = km.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        pid = km.provisioner.process.pid  # type: ignore[union-attr]
-        _run(client, "1")
-        rss_ready = _rss_mb(pid)
-        load = _run(client, "%load_ext stripe_nb_agent")
-        first = _run(client, REQUEST)
-        rss_first = _rss_mb(pid)
-        again = _run(client, REQUEST)
+
+class _Kernel:
+    """A fresh python3 kernel through jupyter_client, on the offline sandbox."""
+
+    def __enter__(self) -> _Kernel:
+        from jupyter_client.manager import KernelManager
+
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "STRIPE_NB_AGENT_MODE": "sandbox",
+            "STRIPE_NB_AGENT_SANDBOX_PACE": "0",
+        }
+        ip = str(Path(tempfile.mkdtemp()) / "kernel")
+        self.manager = KernelManager(kernel_name="python3", transport="ipc", ip=ip)
+        self.manager.start_kernel(env=env, cwd=str(ROOT))
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+        self.pid: int = self.manager.provisioner.process.pid  # type: ignore[union-attr]
+        self.run("1")
+        return self
+
+    def run(self, code: str) -> float:
+        return _run(self.client, code)
+
+    def rss_mb(self) -> float:
+        return _rss_mb(self.pid)
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+def cold_start_once() -> dict[str, float]:
+    with _Kernel() as kernel:
+        rss_ready = kernel.rss_mb()
+        load = kernel.run("%load_ext stripe_nb_agent")
+        first = kernel.run(REQUEST)
+        rss_first = kernel.rss_mb()
+        child_rss = _children_rss_mb(kernel.pid)
+        again = kernel.run(REQUEST)
         return {
             "load_ext": load,
             "first_reply": first,
@@ -93,10 +129,15 @@ def cold_start_once() -> dict[str, float]:
             "reply": again,
             "total": load + first,
             "rss_mb": rss_first - rss_ready,
+            "child_rss_mb": child_rss,
         }
-    finally:
-        client.stop_channels()
-        km.shutdown_kernel(now=True)
+
+
+def floor_once() -> dict[str, float]:
+    with _Kernel() as kernel:
+        rss_ready = kernel.rss_mb()
+        seconds = kernel.run(FLOOR)
+        return {"floor": seconds, "floor_rss_mb": kernel.rss_mb() - rss_ready}
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -105,8 +146,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     seconds, loaded = import_time()
     print(f"import stripe_nb_agent: {seconds:.3f} s (target <= 0.3); heavy modules: {loaded or 'none'}")
-    runs = [cold_start_once() for _ in range(args.runs)]
-    median = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    # Alternated, so both see the same load on this shared machine.
+    runs, floors = [], []
+    for _ in range(args.runs):
+        runs.append(cold_start_once())
+        floors.append(floor_once())
+    median = {
+        key: statistics.median(run[key] for run in [*runs, *floors] if key in run)
+        for key in {**runs[0], **floors[0]}
+    }
     print(f"cold start in a fresh kernel, median of {args.runs}:")
     print(f"  %load_ext stripe_nb_agent          {median['load_ext']:6.3f} s")
     print(f"  first request until its reply       {median['first_reply']:6.3f} s")
@@ -114,6 +162,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"    of which the reply itself         {median['reply']:6.3f} s (a second request)")
     print(f"  total                               {median['total']:6.3f} s (target <= 1.0)")
     print(f"  kernel RSS growth, ready -> reply   {median['rss_mb']:6.1f} MB (target <= 80)")
+    print(f"  the model server's own process      {median['child_rss_mb']:6.1f} MB (not the kernel's)")
+    print(f"the floor, a fresh kernel running `{FLOOR}` alone, median of {args.runs}:")
+    print(f"  time                                {median['floor']:6.3f} s")
+    print(f"  kernel RSS growth                   {median['floor_rss_mb']:6.1f} MB")
+    print(f"  cold start / floor                  {median['total'] / median['floor']:6.2f}x")
     return {"import_s": seconds, **median}
 
 
