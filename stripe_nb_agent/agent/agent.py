@@ -371,8 +371,10 @@ class Agent:
             max_tokens=max_tokens,
             max_result_chars=max_result_chars,
         )
-        client = self._model_client(name)
+        # Tools first: building them is this thread's work (the MCP SDK's import, on a first turn),
+        # while a model server started on demand (the sandbox's) gets ready in its own process.
         tools = self._tool_client() if use_tools else None
+        client = self._model_client(name)
         convo = self.conversation(conversation)
         self._turn_ids += 1
         turn = self.loop.run(_start_turn(convo, prompt, client, tools, options, self._turn_ids))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from typing import Any
@@ -41,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stripe_nb_agent.sandbox.model.child")
     parser.add_argument("--pace", type=float, required=True)
     args = parser.parse_args(argv)
+    if hasattr(os, "nice"):
+        # Second to the kernel that started it: on a busy two-core machine the notebook stays
+        # responsive while this loads; with a core to spare, it changes nothing.
+        os.nice(10)
 
     from stripe_nb_agent.sandbox.model.server import SandboxModelServer, sandbox_extra_routes
     from stripe_nb_agent.sandbox.model.understand import reader
