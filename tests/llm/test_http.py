@@ -170,7 +170,8 @@ def test_a_plain_http_pool_loads_no_certificates_and_an_https_pool_verifies_with
     finally:
         loop.shutdown()
     assert plain.cert_store_stats()["x509_ca"] == 0  # trusts nothing: never used, nothing to load
-    assert plain.verify_mode == ssl.CERT_REQUIRED and plain.check_hostname
+    assert plain.verify_mode == ssl.CERT_REQUIRED
+    assert plain.check_hostname
     assert tls.cert_store_stats()["x509_ca"] > 0  # the system's CA certificates, as before
 
 

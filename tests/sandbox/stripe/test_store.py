@@ -297,3 +297,15 @@ def test_search_after_a_reset_finds_only_the_seed_state() -> None:
     assert store.search("customers", 'email:"temp@example.com"')["data"][0]["id"] == temp["id"]
     store.reset()
     assert store.search("customers", 'email:"temp@example.com"')["data"] == []
+
+
+def test_what_the_store_hands_out_is_a_copy_the_caller_may_change(store: StripeStore) -> None:
+    listed = store.list_customers(limit=1)["data"][0]
+    fetched = store.retrieve("customer", listed["id"])
+    listed["metadata"]["segment"] = "changed"
+    fetched["name"] = "changed"
+    again = store.retrieve("customer", listed["id"])
+    assert again["name"] != "changed"
+    assert again["metadata"]["segment"] != "changed"
+    assert again == store.fetch(listed["id"])
+    assert again is not store.fetch(listed["id"])
