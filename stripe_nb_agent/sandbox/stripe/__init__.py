@@ -37,8 +37,10 @@ __all__ = [
 
 # The HTTP server is imported on first use: a notebook reaches the sandbox in process (the MCP
 # SDK's in-memory transport) and never needs it.
-__getattr__, __dir__ = lazy_names(
-    __name__,
-    dict.fromkeys(("ENV_TOKEN", "SandboxMCPHTTPServer", "chosen_token"), f"{__name__}.http_server"),
-    __all__,
-)
+_LAZY = {
+    "ENV_TOKEN": "stripe_nb_agent.sandbox.stripe.http_server",
+    "SandboxMCPHTTPServer": "stripe_nb_agent.sandbox.stripe.http_server",
+    "chosen_token": "stripe_nb_agent.sandbox.stripe.http_server",
+}
+
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, __all__)
