@@ -50,6 +50,10 @@ KINDS: dict[str, tuple[str, str, str]] = {
 }
 _ALPHABET = string.ascii_letters + string.digits
 assert len(_ALPHABET) == 62  # _new_id draws 6 bits per character
+# The top byte of a 32-bit output -> the character its top 6 bits choose, or NUL (redrawn) for 62, 63.
+_TOP_BITS = bytes.maketrans(
+    bytes(range(256)), bytes(ord(_ALPHABET[b >> 2]) if b >> 2 < 62 else 0 for b in range(256))
+)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 
@@ -133,17 +137,19 @@ class StoreBase:
         return stamp
 
     def _new_id(self, prefix: str, length: int = 24) -> str:
-        # random.choice(_ALPHABET) made exactly as Random.choice makes it (6 random bits, redrawn
-        # while >= 62), inlined: the same ids for the same seed at a third of the cost, which is
-        # most of building the seed data.
-        getrandbits = self._rng.getrandbits
+        # Each character is random.choice(_ALPHABET) made exactly as Random.choice makes it:
+        # getrandbits(6), redrawn while >= 62. getrandbits(6) is the top 6 bits of one 32-bit
+        # output of the generator, and getrandbits(32 * n) is n outputs, least significant first:
+        # one call per batch draws the same characters and leaves the same state as one call per
+        # character, for the same ids from the same seed at half the cost (ids are most of
+        # building the seed data).
         while True:
-            chars: list[str] = []
-            while len(chars) < length:
-                r = getrandbits(6)
-                if r < 62:
-                    chars.append(_ALPHABET[r])
-            new = prefix + "".join(chars)
+            drawn = ""
+            while len(drawn) < length:
+                need = length - len(drawn)
+                words = self._rng.getrandbits(32 * need).to_bytes(4 * need, "little")
+                drawn += words[3::4].translate(_TOP_BITS).replace(b"\0", b"").decode("ascii")
+            new = prefix + drawn
             # Never hand out an id in use (a store file reopened after a crash replays the RNG).
             if new not in self._by_id:
                 return new
