@@ -27,6 +27,7 @@ gets a client for the call, as nothing would close a long-lived one there.
 
 from __future__ import annotations
 
+import ssl
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -295,8 +296,17 @@ def shared_client(url: str) -> httpx2.AsyncClient | None:
     client = clients.get(key)
     if client is None or client.is_closed:
         # Timeouts are set per request by each caller; the client holds only the pool.
-        client = clients[key] = httpx2.AsyncClient()
+        client = clients[key] = httpx2.AsyncClient(verify=_tls_for(key))
     return client
+
+
+def _tls_for(key: str) -> ssl.SSLContext | Literal[True]:
+    # Loading the system's CA certificates costs 60-120 ms and 0.5 MB per client. A plain-HTTP
+    # origin (the sandbox model server on 127.0.0.1) never makes a TLS handshake, so its pool gets
+    # an empty context that still verifies: were it ever used, it would trust nothing, not all.
+    if key.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
 
 
 async def _close_all(clients: dict[str, httpx2.AsyncClient]) -> None:

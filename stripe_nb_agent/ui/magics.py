@@ -10,11 +10,11 @@
     %stripe_agent connect URL | disconnect NAME | examples | sandbox reset|status
     %stripe_agent export chat.md | help [SUBCOMMAND]
 
-Both are parsed into typed values by :mod:`options` (which also draws the help from the same
-declarations); this module only dispatches. A bad option prints the usage and the fix, never a
-traceback. While the model writes, the cell
-shows live progress in a transient display (see :mod:`live`); at the end it shows the result once,
-as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
+Both are parsed into typed values, the cell's options by :mod:`options`, the line's subcommands by
+:mod:`commands` (which also draws the help from the same declarations); this module only
+dispatches. A bad option prints the usage and the fix, never a traceback. While the model writes,
+the cell shows live progress in a transient display (see :mod:`live`); at the end it shows the
+result once, as the cell's value (a :class:`TurnOutput`), which ``--out VAR`` also stores.
 """
 
 from __future__ import annotations
@@ -34,33 +34,14 @@ from stripe_nb_agent.ui.frames import history_frame, metrics_frame, models_frame
 from stripe_nb_agent.ui.interpolation import interpolate
 from stripe_nb_agent.ui.kernel_agent import get_agent
 from stripe_nb_agent.ui.live import LiveCell, held_bundle
-from stripe_nb_agent.ui.options import (
-    Approve,
-    CellOptions,
-    Connect,
-    Decline,
-    Disconnect,
-    Examples,
-    Export,
-    Help,
-    History,
-    Metrics,
-    Models,
-    Reset,
-    Sandbox,
-    Status,
-    Tools,
-    Use,
-    help_text,
-    parse_cell_options,
-    parse_line,
-)
+from stripe_nb_agent.ui.options import CellOptions, parse_cell_options
 from stripe_nb_agent.ui.result import TurnOutput
 from stripe_nb_agent.ui.state import ReplyState
 from stripe_nb_agent.ui.transcript import export_transcript
 
 if TYPE_CHECKING:
     from stripe_nb_agent.config import Settings
+    from stripe_nb_agent.ui.commands import Approve, Connect, Decline, Export, Reset, Sandbox
 
 __all__ = [
     "StripeAgentMagics",
@@ -114,6 +95,8 @@ class StripeAgentMagics(Magics):
     def _cell(self, line: str, cell: str) -> Any:
         options = parse_cell_options(line)
         if options.help:
+            from stripe_nb_agent.ui.commands import help_text
+
             print(help_text())
             return None
         prompt = (interpolate(cell, self._user_ns) if options.interpolate else cell).strip()
@@ -172,6 +155,27 @@ class StripeAgentMagics(Magics):
     # --- the line magic -------------------------------------------------------------------
 
     def _line(self, line: str) -> Any:
+        # The subcommands are built on the first line magic, not at %load_ext (see commands).
+        from stripe_nb_agent.ui.commands import (
+            Approve,
+            Connect,
+            Decline,
+            Disconnect,
+            Examples,
+            Export,
+            Help,
+            History,
+            Metrics,
+            Models,
+            Reset,
+            Sandbox,
+            Status,
+            Tools,
+            Use,
+            help_text,
+            parse_line,
+        )
+
         command = parse_line(line)
         match command:
             case Help():

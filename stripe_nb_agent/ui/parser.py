@@ -2,8 +2,9 @@
 :class:`UsageError` and keeps what it declares), :func:`entry` (one line of the help's two columns)
 and :func:`split` (a magic line as shell words).
 
-What the magic accepts is declared in :mod:`stripe_nb_agent.ui.options`; this module knows nothing
-of any particular option or subcommand.
+What the magic accepts is declared in :mod:`stripe_nb_agent.ui.options` (the cell's options) and
+:mod:`stripe_nb_agent.ui.commands` (the subcommands); this module knows nothing of any particular
+option or subcommand.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -156,6 +157,22 @@ def test_a_pool_is_per_origin() -> None:
 
 async def test_off_the_package_loop_there_is_no_shared_client() -> None:
     assert shared_client(ROOT) is None
+
+
+def test_a_plain_http_pool_loads_no_certificates_and_an_https_pool_verifies_with_them() -> None:
+    async def pools() -> list[Any]:
+        clients = [shared_client("http://127.0.0.1:8000/v1"), shared_client(ROOT)]
+        return [client._transport._pool._ssl_context for client in clients if client is not None]  # type: ignore[attr-defined]
+
+    loop = BackgroundLoop()
+    try:
+        plain, tls = loop.run(pools())
+    finally:
+        loop.shutdown()
+    assert plain.cert_store_stats()["x509_ca"] == 0  # trusts nothing: never used, nothing to load
+    assert plain.verify_mode == ssl.CERT_REQUIRED
+    assert plain.check_hostname
+    assert tls.cert_store_stats()["x509_ca"] > 0  # the system's CA certificates, as before
 
 
 # --- one connection for chat, embeddings and the reranker, closed with the loop -------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,13 +16,23 @@ from IPython.utils.capture import capture_output
 
 from stripe_nb_agent.agent.agent import Agent
 from stripe_nb_agent.errors import UsageError
+from stripe_nb_agent.ui.commands import SUBCOMMANDS
 from stripe_nb_agent.ui.interpolation import interpolate
-from stripe_nb_agent.ui.options import SUBCOMMANDS, _cell_parser, parse_cell_options
+from stripe_nb_agent.ui.options import cell_parser, parse_cell_options
 from stripe_nb_agent.ui.result import TurnOutput
 from tests.ui.support import RecordingPublisher, run
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 WRITE = "create a customer named Grace Hopper with email grace@example.com"
+
+
+def test_a_notebook_of_cells_never_builds_the_line_subcommands() -> None:
+    code = (
+        "import sys; from stripe_nb_agent.ui.magics import StripeAgentMagics; "
+        "print('stripe_nb_agent.ui.commands' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"
 
 
 def cell(shell: InteractiveShell, line: str, body: str) -> Any:
@@ -120,7 +131,7 @@ def test_help_lists_every_option_and_subcommand(shell: InteractiveShell) -> None
     for word in ("--policy", "--out VAR", "--no-interpolate", "approve", "export FILE", "metrics"):
         assert word in cap.stdout
     # Every option the cell parser accepts is in the help (it once forgot --temperature).
-    accepted = {o for a in _cell_parser()._actions for o in a.option_strings if o.startswith("--")}
+    accepted = {o for a in cell_parser()._actions for o in a.option_strings if o.startswith("--")}
     assert accepted - {"--help"} <= set(cap.stdout.replace("[", " ").split())
     for command in SUBCOMMANDS:
         assert f"  {command}" in cap.stdout

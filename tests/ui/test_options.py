@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stripe_nb_agent.errors import UsageError
-from stripe_nb_agent.ui.options import (
+from stripe_nb_agent.ui.commands import (
     LINE_COMMANDS,
     Approve,
     Connect,
@@ -28,11 +28,10 @@ from stripe_nb_agent.ui.options import (
     Status,
     Tools,
     Use,
-    _cell_parser,
     help_text,
-    parse_cell_options,
     parse_line,
 )
+from stripe_nb_agent.ui.options import cell_parser, parse_cell_options
 
 
 @pytest.mark.parametrize(
@@ -177,7 +176,7 @@ def test_help_lists_every_cell_option_and_every_subcommand_with_its_usage() -> N
     lines = help_text().splitlines()
     for flag in ("--model NAME", "--policy auto|confirm|read-only", "--temperature T", "--max-tokens N"):
         assert any(line.startswith(f"  {flag} ") or line == f"  {flag}" for line in lines), flag
-    declared = {f for a in _cell_parser().declared for f in a.option_strings if a.help != argparse.SUPPRESS}
+    declared = {f for a in cell_parser().declared for f in a.option_strings if a.help != argparse.SUPPRESS}
     assert {word for line in lines for word in line.split() if word.startswith("--")} >= declared
     for command in LINE_COMMANDS:
         assert any(
@@ -200,7 +199,7 @@ def test_the_readme_documents_every_cell_option_subcommand_and_subcommand_option
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## The magic") : readme.index("## The chat widget")]
     synopsis = section[: section.index("```", section.index("```") + 3)]
-    for action in _cell_parser().declared:
+    for action in cell_parser().declared:
         if action.help != argparse.SUPPRESS:
             assert max(action.option_strings, key=len) in synopsis
     rows = [line for line in section.splitlines() if line.startswith("| `%stripe_agent")]

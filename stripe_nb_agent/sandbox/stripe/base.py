@@ -6,13 +6,13 @@ Operations live in :mod:`.store`; this module knows nothing about business rules
 from __future__ import annotations
 
 import bisect
-import copy
+import pickle
 import random
 import string
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 
@@ -23,6 +23,7 @@ __all__ = [
     "Snapshot",
     "StoreBase",
     "StripeObject",
+    "copied",
 ]
 
 # 2026-06-30T12:00:00Z: the sandbox's fixed "now", so every output is reproducible.
@@ -49,8 +50,24 @@ KINDS: dict[str, tuple[str, str, str]] = {
 }
 _ALPHABET = string.ascii_letters + string.digits
 assert len(_ALPHABET) == 62  # _new_id draws 6 bits per character
+# The top byte of a 32-bit output -> the character its top 6 bits choose, or NUL (redrawn) for 62, 63.
+_TOP_BITS = bytes.maketrans(
+    bytes(range(256)), bytes(ord(_ALPHABET[b >> 2]) if b >> 2 < 62 else 0 for b in range(256))
+)
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+
+_T = TypeVar("_T")
+
+
+def copied(value: _T) -> _T:
+    """A deep copy of Stripe-shaped data (dicts, lists, scalars), shared parts still shared.
+
+    The store hands out copies so that no caller can change it by accident. Pickle's round trip
+    makes the same copy of builtin containers as ``copy.deepcopy`` at a seventh of the cost: the
+    copies were a third of building the seed data, and every list and retrieve makes one.
+    """
+    return cast(_T, pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
 
 class ListEnvelope(TypedDict):
@@ -120,17 +137,19 @@ class StoreBase:
         return stamp
 
     def _new_id(self, prefix: str, length: int = 24) -> str:
-        # random.choice(_ALPHABET) made exactly as Random.choice makes it (6 random bits, redrawn
-        # while >= 62), inlined: the same ids for the same seed at a third of the cost, which is
-        # most of building the seed data.
-        getrandbits = self._rng.getrandbits
+        # Each character is random.choice(_ALPHABET) made exactly as Random.choice makes it:
+        # getrandbits(6), redrawn while >= 62. getrandbits(6) is the top 6 bits of one 32-bit
+        # output of the generator, and getrandbits(32 * n) is n outputs, least significant first:
+        # one call per batch draws the same characters and leaves the same state as one call per
+        # character, for the same ids from the same seed at half the cost (ids are most of
+        # building the seed data).
         while True:
-            chars: list[str] = []
-            while len(chars) < length:
-                r = getrandbits(6)
-                if r < 62:
-                    chars.append(_ALPHABET[r])
-            new = prefix + "".join(chars)
+            drawn = ""
+            while len(drawn) < length:
+                need = length - len(drawn)
+                words = self._rng.getrandbits(32 * need).to_bytes(4 * need, "little")
+                drawn += words[3::4].translate(_TOP_BITS).replace(b"\0", b"").decode("ascii")
+            new = prefix + drawn
             # Never hand out an id in use (a store file reopened after a crash replays the RNG).
             if new not in self._by_id:
                 return new
@@ -199,17 +218,17 @@ class StoreBase:
     def retrieve(self, kind: str, object_id: str, param: str = "id") -> StripeObject:
         """A deep copy of one object (callers can never mutate the store by accident)."""
         with self._lock:
-            return copy.deepcopy(self._peek(kind, object_id, param))
+            return copied(self._peek(kind, object_id, param))
 
     def fetch(self, object_id: str) -> StripeObject:
         """Any object by id, whatever its type (``fetch_stripe_resources``)."""
         with self._lock:
             if object_id == self.account.get("id"):
-                return copy.deepcopy(self.account)
+                return copied(self.account)
             found = self._by_id.get(object_id)
             if found is None:
                 raise StripeAPIError(f"No such object: '{object_id}'", code="resource_missing", param="id")
-            return copy.deepcopy(found[1])
+            return copied(found[1])
 
     def _page(
         self,
@@ -252,7 +271,7 @@ class StoreBase:
                 page = page[:size]
             return {
                 "object": "list",
-                "data": copy.deepcopy(page),
+                "data": copied(page),
                 "has_more": has_more,
                 "url": url or KINDS[kind][2],
             }
@@ -338,7 +357,7 @@ class StoreBase:
                 "now": self._now,
                 "frozen_clock": self._frozen_clock,
                 "rng_state": [rng[0], list(rng[1]), rng[2]],
-                "account": copy.deepcopy(self.account),
+                "account": copied(self.account),
                 "seed": self._seed,
                 "next_position": self._next_position,
             }
@@ -350,7 +369,7 @@ class StoreBase:
                 kind: [objs[key[2]] for key in sorted(self._order[kind], key=lambda k: k[1])]
                 for kind, objs in self._objects.items()
             }
-            return cast(Snapshot, {**self.state(), "objects": copy.deepcopy(objects)})
+            return cast(Snapshot, {**self.state(), "objects": copied(objects)})
 
     def positions(self) -> list[int]:
         """Each object's position, in :meth:`snapshot` order."""
@@ -369,8 +388,8 @@ class StoreBase:
                 if kind not in self._objects:
                     continue
                 for obj in objs:
-                    self._insert(kind, copy.deepcopy(obj), next(at) if at is not None else None)
-            self.account = copy.deepcopy(snap["account"])
+                    self._insert(kind, copied(obj), next(at) if at is not None else None)
+            self.account = copied(snap["account"])
             self._next_position = max(self._next_position, int(snap.get("next_position", 0)))
 
 

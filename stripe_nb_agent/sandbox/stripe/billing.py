@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject
+from stripe_nb_agent.sandbox.stripe.base import ListEnvelope, StoreBase, StripeObject, copied
 from stripe_nb_agent.sandbox.stripe.customers_products import check_amount, check_currency, check_metadata
 from stripe_nb_agent.sandbox.stripe.errors import StripeAPIError
 from stripe_nb_agent.sandbox.stripe.payments import matching
@@ -93,7 +92,7 @@ class BillingMixin(StoreBase):
             }
             self._insert("invoice", obj)
         self._changed()
-        return copy.deepcopy(obj)
+        return copied(obj)
 
     def create_invoice_item(
         self,
@@ -160,7 +159,7 @@ class BillingMixin(StoreBase):
                 "livemode": False,
                 "metadata": {},
                 "period": {"end": stamp, "start": stamp},
-                "price": copy.deepcopy(price_obj),
+                "price": copied(price_obj),
                 "proration": False,
                 "quantity": quantity,
                 "unit_amount": unit,
@@ -176,14 +175,14 @@ class BillingMixin(StoreBase):
                         "currency": cur,
                         "description": item["description"],
                         "invoice_item": item["id"],
-                        "price": copy.deepcopy(price_obj),
+                        "price": copied(price_obj),
                         "quantity": quantity,
                         "type": "invoiceitem",
                     }
                 )
                 self._sum_invoice(inv)
         self._changed()
-        return copy.deepcopy(item)
+        return copied(item)
 
     def _product_name(self, price: StripeObject) -> str | None:
         product = self._objects["product"].get(price["product"])
@@ -317,12 +316,12 @@ class BillingMixin(StoreBase):
             "object": "subscription_item",
             "created": stamp,
             "metadata": {},
-            "price": copy.deepcopy(price),
+            "price": copied(price),
             "quantity": quantity,
             "subscription": sid,
         }
         self._insert("subscription_item", item)
-        return copy.deepcopy(item)
+        return copied(item)
 
     def update_subscription(
         self,
@@ -358,10 +357,10 @@ class BillingMixin(StoreBase):
                 if item_id is not None:
                     stored = self._get("subscription_item", item_id, f"items[{i}][id]")
                     if price is not None:
-                        stored["price"] = copy.deepcopy(price)
+                        stored["price"] = copied(price)
                     if "quantity" in change:
                         stored["quantity"] = int(change["quantity"])
-                    current[item_id] = copy.deepcopy(stored)
+                    current[item_id] = copied(stored)
                 elif price is not None:
                     new = self._sub_item(subscription, price, int(change.get("quantity", 1)), self._tick())
                     current[new["id"]] = new

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,3 +141,12 @@ async def test_delayed_calls_overlap_on_one_session() -> None:
                 elapsed = anyio.current_time() - started
     # Five 200 ms calls in sequence would take at least 1 s; overlapping ones cannot.
     assert elapsed < 1.0
+
+
+def test_the_sandbox_package_imports_its_http_server_on_first_use() -> None:
+    code = (
+        "import sys, stripe_nb_agent.sandbox.stripe as s; m = 'stripe_nb_agent.sandbox.stripe.http_server'; "
+        "before = m in sys.modules; s.SandboxMCPHTTPServer; print(before, m in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False True"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 import threading
 
 import pytest
@@ -297,3 +299,25 @@ def test_search_after_a_reset_finds_only_the_seed_state() -> None:
     assert store.search("customers", 'email:"temp@example.com"')["data"][0]["id"] == temp["id"]
     store.reset()
     assert store.search("customers", 'email:"temp@example.com"')["data"] == []
+
+
+def test_what_the_store_hands_out_is_a_copy_the_caller_may_change(store: StripeStore) -> None:
+    listed = store.list_customers(limit=1)["data"][0]
+    fetched = store.retrieve("customer", listed["id"])
+    listed["metadata"]["segment"] = "changed"
+    fetched["name"] = "changed"
+    again = store.retrieve("customer", listed["id"])
+    assert again["name"] != "changed"
+    assert again["metadata"]["segment"] != "changed"
+    assert again == store.fetch(listed["id"])
+    assert again is not store.fetch(listed["id"])
+
+
+def test_ids_are_the_characters_random_choice_draws_from_the_same_generator() -> None:
+    store = StripeStore(seed_data=False)
+    store._rng = random.Random(7)
+    twin = random.Random(7)
+    alphabet = string.ascii_letters + string.digits
+    for length in (*range(40), 24, 24, 24):
+        assert store.random_token(length) == "".join(twin.choice(alphabet) for _ in range(length))
+    assert store._rng.getstate() == twin.getstate()
