@@ -51,7 +51,8 @@ WIRE_CALLS = 5
 # Headers that differ between any two sessions, whoever makes them.
 _PER_SESSION = {"mcp-session-id", "content-length"}
 
-Calls = Callable[[int], Awaitable[float]]
+# n -> (wall seconds, this process's CPU seconds) for n calls.
+Calls = Callable[[int], Awaitable[tuple[float, float]]]
 
 
 @contextlib.contextmanager
@@ -126,11 +127,11 @@ async def raw_session(
     await session.list_tools()
 
     async def calls(n: int) -> float:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             result = await session.call_tool(TOOL, ARGS)
             assert not result.is_error
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
     return calls
 
@@ -142,11 +143,11 @@ async def our_session(
     await client.list_tools()
 
     async def calls(n: int) -> float:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             result = await client.call_tool(TOOL, ARGS)
             assert result.ok, result.error
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
     return calls
 
@@ -188,14 +189,18 @@ async def compare_calls(url: str, calls: int, rounds: int, block: int) -> dict[s
         for run in sides.values():  # warm-up: first requests, validator compile, pydantic paths
             await run(20)
         times: dict[str, list[float]] = {"ours": [], "raw": []}
+        cpu: dict[str, list[float]] = {"ours": [], "raw": []}
         for i in range(rounds):
             gc.collect()
-            spent = dict.fromkeys(sides, 0.0)
+            spent = {side: [0.0, 0.0] for side in sides}
             for j in range(calls // block):
                 for side in ("ours", "raw") if (i + j) % 2 == 0 else ("raw", "ours"):
-                    spent[side] += await sides[side](block)
-            for side, seconds in spent.items():
-                times[side].append(seconds)
+                    wall, used = await sides[side](block)
+                    spent[side][0] += wall
+                    spent[side][1] += used
+            for side, (wall, used) in spent.items():
+                times[side].append(wall)
+                cpu[side].append(used)
     ours, raw = times["ours"], times["raw"]
     ratios = [o / r for o, r in zip(ours, raw, strict=True)]
     return {
@@ -208,6 +213,13 @@ async def compare_calls(url: str, calls: int, rounds: int, block: int) -> dict[s
         "ratio_max": max(ratios),
         "ratio_of_best": min(ours) / min(raw),
         "overhead_us": statistics.median((o - r) / calls for o, r in zip(ours, raw, strict=True)) * 1e6,
+        # The server is another process: this is the client side's own work.
+        "ours_cpu_us": statistics.median(cpu["ours"]) / calls * 1e6,
+        "raw_cpu_us": statistics.median(cpu["raw"]) / calls * 1e6,
+        "cpu_overhead_us": statistics.median(
+            (o - r) / calls for o, r in zip(cpu["ours"], cpu["raw"], strict=True)
+        )
+        * 1e6,
     }
 
 
@@ -246,7 +258,11 @@ async def run(calls: int, rounds: int, block: int) -> dict[str, float]:
         f"  -> ours / raw SDK: median of the rounds' ratios {f['ratio']:.2f}x (target <= 1.2; rounds "
         f"{f['ratio_min']:.2f}x-{f['ratio_max']:.2f}x; best / best {f['ratio_of_best']:.2f}x)"
     )
-    print(f"  our client's own cost: {f['overhead_us']:+.0f} us/call (median of the rounds)")
+    print(f"  our client's own cost (medians of the rounds): {f['overhead_us']:+.0f} us/call of wall time,")
+    print(
+        f"    {f['cpu_overhead_us']:+.0f} us/call of this process's CPU "
+        f"(ours {f['ours_cpu_us']:.0f}, raw {f['raw_cpu_us']:.0f} us/call; the server is another process)"
+    )
     if not same_wire:
         print("  NOTE: the two sides did not send the same requests (see 'wire' above)")
     per_fresh = fresh / (calls // 2)
