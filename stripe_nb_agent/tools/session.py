@@ -4,8 +4,10 @@ The SDK's ``Client`` is an async context manager whose task group must be entere
 the same task, so a session opened inside one notebook cell's task could not be used (or closed)
 from the next. A :class:`Session` therefore runs ``async with Client(...)`` in a task of its own
 (the *runner*) that lives until :meth:`Session.aclose`; callers hand it requests and wait for the
-answers. A caller that is cancelled cancels only its own request (the SDK tells the server with
-``notifications/cancelled``); the session stays usable.
+answers, which worker tasks in the runner's task group run (a worker stays for the next request, so
+calls made one after another cost a hand-over, not a new task each). A caller that is cancelled
+cancels only its own request (the SDK tells the server with ``notifications/cancelled``); the
+session stays usable.
 
 The runner is an asyncio task because a session outlives every caller's task group. The package
 runs on asyncio (the kernel and :mod:`stripe_nb_agent._loop` are asyncio), so this costs nothing.
