@@ -24,9 +24,11 @@ import gc
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -74,6 +76,10 @@ def sandbox_server(delay: float = 0.0) -> Iterator[str]:
         assert child.stderr is not None
         for line in child.stderr:
             if found := re.search(r"http://\S+/mcp", line):
+                # Keep reading what it says, or a full pipe would stall it mid-benchmark.
+                threading.Thread(
+                    target=shutil.copyfileobj, args=(child.stderr, sys.stderr), daemon=True
+                ).start()
                 yield found.group(0)
                 return
             print(line, end="", file=sys.stderr)
