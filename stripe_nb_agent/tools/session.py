@@ -4,8 +4,10 @@ The SDK's ``Client`` is an async context manager whose task group must be entere
 the same task, so a session opened inside one notebook cell's task could not be used (or closed)
 from the next. A :class:`Session` therefore runs ``async with Client(...)`` in a task of its own
 (the *runner*) that lives until :meth:`Session.aclose`; callers hand it requests and wait for the
-answers. A caller that is cancelled cancels only its own request (the SDK tells the server with
-``notifications/cancelled``); the session stays usable.
+answers, which worker tasks in the runner's task group run (a worker stays for the next request, so
+calls made one after another cost a hand-over, not a new task each). A caller that is cancelled
+cancels only its own request (the SDK tells the server with ``notifications/cancelled``); the
+session stays usable.
 
 The runner is an asyncio task because a session outlives every caller's task group. The package
 runs on asyncio (the kernel and :mod:`stripe_nb_agent._loop` are asyncio), so this costs nothing.
@@ -40,6 +42,8 @@ NotificationHandler = Callable[[IncomingMessage], Awaitable[None]]
 
 CLIENT_NAME = "stripe-nb-agent"
 CLOSE_GRACE_S = 5.0
+# Workers kept waiting for the next request once a burst of overlapping calls is over.
+MAX_IDLE_WORKERS = 4
 # Exceptions that prove a request never left this machine.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, FileNotFoundError, ConnectionRefusedError)
 
@@ -89,15 +93,19 @@ def _describe_exc(exc: BaseException | None) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-@dataclass(eq=False)
 class _Job(Generic[T]):
-    fn: Callable[[Client], Awaitable[T]]
-    done: anyio.Event = field(default_factory=anyio.Event)
-    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
-    value: T | None = None
-    error: BaseException | None = None
-    finished: bool = False
-    abandoned_by_caller: bool = False
+    """One request handed to the runner; ``done`` is set once it is settled."""
+
+    __slots__ = ("abandoned_by_caller", "done", "error", "finished", "fn", "scope", "value")
+
+    def __init__(self, fn: Callable[[Client], Awaitable[T]]) -> None:
+        self.fn = fn
+        self.done = asyncio.Event()
+        self.scope = anyio.CancelScope()
+        self.value: T | None = None
+        self.error: BaseException | None = None
+        self.finished = False
+        self.abandoned_by_caller = False
 
     async def run(self, client: Client, pending: set[_Job[Any]]) -> None:
         try:
@@ -128,6 +136,7 @@ class Session:
     _client: Client | None = field(default=None, init=False)
     _error: BaseException | None = field(default=None, init=False)
     _pending: set[_Job[Any]] = field(default_factory=set, init=False)
+    _idle: list[asyncio.Future[_Job[Any]]] = field(default_factory=list, init=False)
     _alive: bool = field(default=False, init=False)
     server_info: types.Implementation | None = field(default=None, init=False)
 
@@ -167,7 +176,7 @@ class Session:
         job: _Job[T] = _Job(fn)
         mark = len(self.http_statuses)
         self._pending.add(job)
-        self._tg.start_soon(job.run, self._client, self._pending)
+        self._dispatch(job, self._tg, self._client)
         try:
             await job.done.wait()
         except BaseException:
@@ -206,6 +215,29 @@ class Session:
 
     # ------------------------------------------------------------------------------------------
 
+    def _dispatch(self, job: _Job[Any], tg: anyio.abc.TaskGroup, client: Client) -> None:
+        """Hand ``job`` to an idle worker, or start one: spawning a task group task costs ~50 us,
+        several times a hand-over, and a session makes one request after another."""
+        while self._idle:
+            waiter = self._idle.pop()
+            if not waiter.done():
+                waiter.set_result(job)
+                return
+        tg.start_soon(self._work, job, client)
+
+    async def _work(self, job: _Job[Any], client: Client) -> None:
+        # Workers live in the runner's task group, so a session that dies cancels the requests
+        # under way before the SDK tears the transport down (and they end as SessionLost).
+        loop = asyncio.get_running_loop()
+        while True:
+            await job.run(client, self._pending)
+            # A worker whose request was cancelled retires rather than carry the cancellation on.
+            if job.scope.cancel_called or len(self._idle) >= MAX_IDLE_WORKERS:
+                return
+            waiter: asyncio.Future[_Job[Any]] = loop.create_future()
+            self._idle.append(waiter)
+            job = await waiter
+
     async def _run(self) -> None:
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -225,6 +257,7 @@ class Session:
         finally:
             self._alive = False
             self._tg = None
+            self._idle.clear()
             for job in list(self._pending):
                 job.done.set()
             self._pending.clear()
