@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -42,6 +43,8 @@ NotificationHandler = Callable[[IncomingMessage], Awaitable[None]]
 
 CLIENT_NAME = "stripe-nb-agent"
 CLOSE_GRACE_S = 5.0
+# More than one request's worth of responses (an initialize retry, a redirect), far from unbounded.
+_KEPT_STATUSES = 64
 # Workers kept waiting for the next request once a burst of overlapping calls is over.
 MAX_IDLE_WORKERS = 4
 # Exceptions that prove a request never left this machine.
@@ -128,7 +131,11 @@ class Session:
     target: Target
     on_notification: NotificationHandler | None = None
     connect_timeout_s: float = 30.0
-    http_statuses: list[int] = field(default_factory=list, init=False)
+    # The last HTTP statuses (the SDK folds every HTTP error into one JSON-RPC error: the status
+    # tells a 401 apart), bounded: a session kept for a whole workshop makes thousands of calls.
+    http_statuses: deque[int] = field(default_factory=lambda: deque(maxlen=_KEPT_STATUSES), init=False)
+    _responses: int = field(default=0, init=False)
+    _auth_rejected: bool = field(default=False, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
     _ready: anyio.Event = field(default_factory=anyio.Event, init=False)
     _stop: anyio.Event = field(default_factory=anyio.Event, init=False)
@@ -146,7 +153,12 @@ class Session:
 
     @property
     def auth_rejected(self) -> bool:
-        return any(s in (401, 403) for s in self.http_statuses)
+        return self._auth_rejected
+
+    def _statuses_since(self, mark: int) -> list[int]:
+        """The statuses of the responses after the ``mark``-th (as many as are kept)."""
+        count = min(self._responses - mark, len(self.http_statuses))
+        return list(self.http_statuses)[len(self.http_statuses) - count :] if count > 0 else []
 
     async def start(self) -> None:
         """Open the session; raises :class:`ToolAuthError` or :class:`ToolConnectError`."""
@@ -174,7 +186,7 @@ class Session:
         if not self._alive or self._tg is None or self._client is None:
             raise SessionLost(self._error, reached=False)
         job: _Job[T] = _Job(fn)
-        mark = len(self.http_statuses)
+        mark = self._responses
         self._pending.add(job)
         self._dispatch(job, self._tg, self._client)
         try:
@@ -190,7 +202,7 @@ class Session:
         if job.finished:
             return job.value  # type: ignore[return-value]
         if job.error is not None:
-            seen = self.http_statuses[mark:]
+            seen = self._statuses_since(mark)
             if any(s in (401, 403) for s in seen):
                 raise _auth_error(self.target) from None
             if is_session_expired(job.error, seen):
@@ -291,8 +303,10 @@ class Session:
             headers["Stripe-Account"] = target.account
 
         async def record(response: httpx2.Response) -> None:
-            # The SDK folds every HTTP error into one JSON-RPC error; keep the status to tell 401s apart.
             self.http_statuses.append(response.status_code)
+            self._responses += 1
+            if response.status_code in (401, 403):
+                self._auth_rejected = True
 
         return httpx2.AsyncClient(
             headers=headers,

@@ -95,3 +95,29 @@ async def test_a_closed_session_answers_requests_with_session_lost_never_sent() 
         with pytest.raises(SessionLost) as caught:
             await session.request(_running_task)
     assert caught.value.reached is False
+
+
+async def test_a_long_session_keeps_a_bounded_record_of_http_statuses() -> None:
+    # A session kept for a whole workshop makes thousands of calls over HTTP: its record of
+    # statuses must not grow with them, and the last request's statuses are still read.
+    from stripe_nb_agent.redaction import Secret
+    from stripe_nb_agent.sandbox.stripe import SandboxMCPHTTPServer
+    from stripe_nb_agent.tools.targets import HttpTarget
+
+    async def balance(client: Client) -> object:
+        return await client.call_tool("retrieve_balance", {})
+
+    with SandboxMCPHTTPServer(profile="classic") as server:
+        session = Session(HttpTarget(server.url, key=Secret(server.token)))
+        with anyio.fail_after(60):
+            await session.start()
+            try:
+                for _ in range(150):
+                    await session.request(balance)
+                mark = session._responses  # the mark a request takes
+                await session.request(balance)
+                assert session._statuses_since(mark) == [200]
+            finally:
+                await session.aclose()
+    assert 0 < len(session.http_statuses) <= 64
+    assert not session.auth_rejected
