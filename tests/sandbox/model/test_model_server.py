@@ -263,10 +263,11 @@ def test_pacing_gives_the_answer_its_cap_and_the_unread_rest_a_short_one(request
 
 @pytest.mark.slow
 def test_a_script_that_exits_right_after_starting_the_server_exits_cleanly() -> None:
-    # The phrasebook reader loads in a background thread; torn down mid-load, onnxruntime used to
-    # abort the interpreter ("terminate called without an active exception", exit status 134).
+    # The server's child process loads the phrasebook reader as it starts; torn down mid-load,
+    # onnxruntime aborts ("terminate called without an active exception", exit status 134). A
+    # script that exits at once stops the child, which finishes loading first, and exits 0.
     script = (
-        "from stripe_nb_agent.sandbox.model.server import get_sandbox_model_server\n"
+        "from stripe_nb_agent.sandbox.model.process import get_sandbox_model_server\n"
         "print(get_sandbox_model_server().root_url)\n"
     )
     env = {**os.environ, "STRIPE_NB_AGENT_MODE": "sandbox"}
