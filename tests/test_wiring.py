@@ -87,7 +87,8 @@ def test_a_broken_plugin_is_named_with_the_fix(installed_plugin: Path) -> None:
 
 def test_a_sandbox_reply_leaves_the_model_servers_weight_out_of_this_process() -> None:
     # The model server and its onnxruntime reader run in their own process (started when the Agent
-    # is made); this one only talks HTTP to it (uvicorn is here anyway: the MCP SDK imports it). In a fresh interpreter, as a kernel.
+    # is made); this one only talks HTTP to it (uvicorn is here anyway: the MCP SDK imports it).
+    # In a fresh interpreter, as in a kernel.
     script = (
         "import sys\n"
         "from stripe_nb_agent import Agent\n"
