@@ -11,7 +11,7 @@ one run and best of several rounds, times:
 and prints the ratio (a)/(b) (target <= 1.3) plus the SSE decoder's speed alone over the same
 bytes in memory. Run:
 
-    .venv/bin/python benchmarks/bench_stream.py [--chunks 5000] [--rounds 7]
+    .venv/bin/python benchmarks/bench_stream.py [--chunks 5000] [--rounds 15]
 """
 
 from __future__ import annotations
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--chunks", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
     return anyio.run(run, args.chunks, args.rounds)
 

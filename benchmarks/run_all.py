@@ -98,8 +98,8 @@ def store(quick: bool) -> list[Row]:
     return [
         (
             "store list_customers, 100k vs 10k objects",
-            _ms(f["list_100000"]),
-            _ms(f["list_10000"]),
+            _us(f["list_100000"]),
+            _us(f["list_10000"]),
             *_ratio(f["list_100000"], f["list_10000"], 12),
         ),
         (
@@ -125,7 +125,7 @@ def context(quick: bool) -> list[Row]:
 
 
 def stream(quick: bool) -> list[Row]:
-    f = importlib.import_module("bench_stream").main(["--rounds", "5" if quick else "7"])
+    f = importlib.import_module("bench_stream").main(["--rounds", "7" if quick else "15"])
     rows: list[Row] = [
         (
             "streaming 5,000 chunks vs httpx2 + json.loads",
