@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import stripe_nb_agent
 from stripe_nb_agent._lazy import HEAVY_MODULES
+from tests.fresh_python import fresh_python
 
 EXPECTED = {
     "Agent",
@@ -52,8 +50,7 @@ def test_all_is_exactly_the_public_api() -> None:
 
 def test_importing_the_package_loads_none_of_the_heavy_stacks() -> None:
     code = f"import sys, stripe_nb_agent; print(','.join(m for m in {HEAVY_MODULES!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == ""
+    assert fresh_python(code) == ""
 
 
 def test_public_names_are_imported_on_first_use() -> None:
@@ -61,9 +58,8 @@ def test_public_names_are_imported_on_first_use() -> None:
         "import sys, stripe_nb_agent; m = 'stripe_nb_agent.agent.agent'; before = m in sys.modules; "
         "stripe_nb_agent.Agent; print(before, m in sys.modules, 'mcp' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     # Agent's module loads on first use; even then the MCP SDK waits for the first tool client.
-    assert out.stdout.strip() == "False True False"
+    assert fresh_python(code) == "False True False"
     assert "Agent" in dir(stripe_nb_agent)
 
 
@@ -78,7 +74,5 @@ def test_importing_reads_no_settings_and_starts_nothing() -> None:
         "print(sorted(t.name for t in threading.enumerate() if t.name != 'MainThread'))"
     )
     env = {"STRIPE_NB_AGENT_MODE": "not-a-mode", "PATH": ""}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     # A bad mode would raise if settings were read at import; no server or loop thread starts.
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code, env=env) == "[]"

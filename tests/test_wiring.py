@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from stripe_nb_agent.hookspecs import StripeOptions
 from stripe_nb_agent.redaction import Secret
 from stripe_nb_agent.tools.client import ToolClient
 from stripe_nb_agent.tools.targets import HttpTarget, InProcessTarget
+from tests.fresh_python import fresh_python
 
 KEY = "sk_test_" + "w" * 24
 
@@ -105,8 +105,4 @@ def test_a_sandbox_reply_leaves_the_model_servers_weight_out_of_this_process() -
         "STRIPE_NB_AGENT_SANDBOX_PACE": "0",
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == ""
+    assert fresh_python(script, env=env, timeout=180) == ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from stripe_nb_agent.ui.commands import SUBCOMMANDS
 from stripe_nb_agent.ui.interpolation import interpolate
 from stripe_nb_agent.ui.options import cell_parser, parse_cell_options
 from stripe_nb_agent.ui.result import TurnOutput
+from tests.fresh_python import fresh_python
 from tests.ui.support import RecordingPublisher, run
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -31,8 +31,7 @@ def test_a_notebook_of_cells_never_builds_the_line_subcommands() -> None:
         "import sys; from stripe_nb_agent.ui.magics import StripeAgentMagics; "
         "print('stripe_nb_agent.ui.commands' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code) == "False"
 
 
 def cell(shell: InteractiveShell, line: str, body: str) -> Any:

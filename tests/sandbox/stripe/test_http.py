@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.sandbox.stripe import ENV_TOKEN, SandboxMCPHTTPServer, StripeStore, chosen_token
+from tests.fresh_python import fresh_python
 from tests.sandbox.mcp_wire import HEADERS, INIT
 
 TOKEN = "sk_test_sandbox_http"
@@ -148,5 +147,4 @@ def test_the_sandbox_package_imports_its_http_server_on_first_use() -> None:
         "import sys, stripe_nb_agent.sandbox.stripe as s; m = 'stripe_nb_agent.sandbox.stripe.http_server'; "
         "before = m in sys.modules; s.SandboxMCPHTTPServer; print(before, m in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert out.stdout.strip() == "False True"
+    assert fresh_python(code) == "False True"
