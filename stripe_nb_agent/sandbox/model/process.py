@@ -17,10 +17,12 @@ import contextlib
 import json
 import os
 import queue
+import site
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,7 +30,7 @@ from stripe_nb_agent.errors import SandboxError
 from stripe_nb_agent.redaction import redact
 from stripe_nb_agent.sandbox.model.pace import resolve_pace, valid_pace
 
-__all__ = ["SandboxModelProcess", "get_sandbox_model_server"]
+__all__ = ["SandboxModelProcess", "child_environ", "get_sandbox_model_server"]
 
 CHILD_MODULE = "stripe_nb_agent.sandbox.model.child"
 # Names of environment variables the child is not given: it needs no credential, so it holds none.
@@ -36,12 +38,24 @@ _SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 
 
-def _child_environ() -> dict[str, str]:
+def child_environ(
+    environ: Mapping[str, str],
+    *,
+    package_parent: str = _PACKAGE_PARENT,
+    site_dirs: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """The child's environment: ``environ`` without credentials, and told where this package is
+    when the parent found it somewhere an interpreter would not look by itself."""
     env = {
-        name: value for name, value in os.environ.items() if not any(w in name.upper() for w in _SECRET_WORDS)
+        name: value for name, value in environ.items() if not any(w in name.upper() for w in _SECRET_WORDS)
     }
-    # The kernel may have found this package through a sys.path edit the child would not inherit.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH")) if p)
+    if site_dirs is None:
+        site_dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    installed = {os.path.realpath(d) for d in site_dirs}
+    # A checkout reached by a sys.path edit is not inherited; an installed copy is found anyway,
+    # and putting site-packages ahead of the standard library on PYTHONPATH could shadow it.
+    if os.path.realpath(package_parent) not in installed:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -79,7 +93,7 @@ class SandboxModelProcess:
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=self._stderr,
-                        env=_child_environ(),
+                        env=child_environ(os.environ),
                         text=True,
                     )
                 except OSError as exc:

@@ -15,7 +15,7 @@ import httpx2
 import pytest
 
 from stripe_nb_agent.errors import SandboxError, UsageError
-from stripe_nb_agent.sandbox.model.process import SandboxModelProcess
+from stripe_nb_agent.sandbox.model.process import SandboxModelProcess, child_environ
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
@@ -106,3 +106,18 @@ def test_the_child_holds_no_credential_and_ends_when_its_parent_is_killed(tmp_pa
     assert b"sk_test_" not in environ
     assert b"dat1-secret-value" not in environ
     assert _wait_gone(child), "the child outlived its killed parent"
+
+
+def test_the_child_is_told_where_a_checkout_is_but_not_where_site_packages_are(tmp_path: Path) -> None:
+    checkout, site_packages = str(tmp_path / "checkout"), str(tmp_path / "site-packages")
+    environ = {
+        "PATH": "/usr/bin",
+        "PYTHONPATH": "/extra",
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "dat1_api_key": "d",
+    }
+    from_checkout = child_environ(environ, package_parent=checkout, site_dirs=[site_packages])
+    assert from_checkout == {"PATH": "/usr/bin", "PYTHONPATH": os.pathsep.join([checkout, "/extra"])}
+    # An installed copy is found anyway; site-packages ahead of the standard library could shadow it.
+    installed = child_environ(environ, package_parent=site_packages, site_dirs=[site_packages])
+    assert installed == {"PATH": "/usr/bin", "PYTHONPATH": "/extra"}
