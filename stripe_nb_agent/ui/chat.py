@@ -71,9 +71,13 @@ class ToolCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         approval = self.view.approval
         if approval is None or approval.decision is not None:
             return
-        getattr(approval, decision)()
+        # Drawn before the agent hears of it: once approved, the call can run and its result set
+        # the card's final status (on the loop's side) before a line after this one would run,
+        # and "running" must never overwrite "ok" (a browser test caught a done card shown as
+        # "… calling").
         self.view.status = "running" if decision == "approve" else "declined"
         self.refresh()
+        getattr(approval, decision)()
 
     def refresh(self) -> int:
         """Redraw from the view; the number of front-end updates that took (0 when unchanged)."""

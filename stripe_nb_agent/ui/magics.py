@@ -285,9 +285,10 @@ class StripeAgentMagics(Magics):
         views = [v for v in held.state.awaiting if v.call_id in pending]
         chosen = _select(views, command.which)
         for view in chosen:
-            getattr(pending[view.call_id], decision)()
-            # Its finish event will settle the status; meanwhile it no longer holds the turn.
+            # Its finish event will settle the status; meanwhile it no longer holds the turn. Set
+            # before deciding, as the widget does: a status set after could overwrite the final one.
             view.status = "running"
+            getattr(pending[view.call_id], decision)()
         return self._follow(held)
 
 

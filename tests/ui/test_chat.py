@@ -290,3 +290,29 @@ def test_model_picker_lists_usable_models_and_no_family_patterns(chat: ChatWidge
     assert "sandbox" in options
     assert "sandbox-brief" in options
     assert not any("<" in name for name in options)
+
+
+def test_a_call_that_finishes_as_soon_as_it_is_approved_keeps_its_final_status() -> None:
+    from stripe_nb_agent.agent.events import Approval
+    from stripe_nb_agent.tools.types import ToolResult
+    from stripe_nb_agent.ui.chat import ToolCard
+    from stripe_nb_agent.ui.render import tool_status
+    from stripe_nb_agent.ui.state import ToolCallView
+
+    view = ToolCallView("call_1", "create_customer", {"name": "Ada"}, "write", status="awaiting_approval")
+
+    class FinishesAtOnce(Approval):
+        # The agent's side at its fastest: the call runs and its result lands on the view before
+        # approve() has returned to the button's handler.
+        def approve(self) -> None:
+            super().approve()
+            view.result = ToolResult("create_customer", ok=True, data={"id": "cus_1"}, kind="write")
+            view.status = tool_status(view.result)
+
+    view.approval = FinishesAtOnce("call_1", "create_customer", {"name": "Ada"})
+    card = ToolCard(view)
+    card.decide("approve")
+    assert view.status == "ok"
+    card.refresh()
+    assert "✓" in card.line.value
+    assert card.buttons not in card.children
