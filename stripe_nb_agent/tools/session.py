@@ -158,7 +158,7 @@ class Session:
     def _statuses_since(self, mark: int) -> list[int]:
         """The statuses of the responses after the ``mark``-th (as many as are kept)."""
         count = min(self._responses - mark, len(self.http_statuses))
-        return list(self.http_statuses)[len(self.http_statuses) - count :] if count > 0 else []
+        return list(self.http_statuses)[-count:] if count > 0 else []
 
     async def start(self) -> None:
         """Open the session; raises :class:`ToolAuthError` or :class:`ToolConnectError`."""

@@ -20,12 +20,15 @@ import json
 import os
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stripe_nb_agent.errors import StripeNbAgentError
 
+if TYPE_CHECKING:
+    from stripe_nb_agent.sandbox.model.server import SandboxModelServer
 
-def _control(server: Any, stop: threading.Event) -> None:
+
+def _control(server: SandboxModelServer, stop: threading.Event) -> None:
     """Apply the parent's commands until its end of the pipe closes."""
     for line in sys.stdin:
         try:

@@ -70,9 +70,8 @@ class SandboxModelProcess:
     def __init__(
         self, pace: float | None = None, *, python: str = sys.executable, startup_timeout: float = 60.0
     ) -> None:
-        self._pace = resolve_pace(
-            pace
-        )  # a bad STRIPE_NB_AGENT_SANDBOX_PACE is refused here, not in the child
+        # A bad STRIPE_NB_AGENT_SANDBOX_PACE is refused here, in the caller's words, not in the child.
+        self._pace = resolve_pace(pace)
         self._python = python
         self._startup_timeout = startup_timeout
         self._lock = threading.RLock()
